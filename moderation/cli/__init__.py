@@ -1,0 +1,64 @@
+"""Command-line interface: ``moderation COMMAND ...``.
+
+Each command lives in its own module exposing ``register(subparsers)``; the module
+builds one object from the public API and calls one method on it, so the CLI stays
+a thin shell. Heavy imports happen inside the command functions to keep ``--help`` fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+#: Command modules, in the order ``moderation --help`` lists them.
+COMMAND_MODULES = ("parse", "score", "data", "train", "evaluate", "models", "review", "serve")
+
+
+class CLIError(Exception):
+    """A user-facing error: printed as one line and exits with status 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the top-level parser with every available sub-command registered."""
+    from moderation import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="moderation",
+        description="Score reader comments for HOSTILE and CONSPIRATORIAL content.",
+    )
+    parser.add_argument("--version", action="version", version=f"moderation {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"moderation.cli.{name}")
+        except ModuleNotFoundError as exc:  # a command still under construction
+            if exc.name != f"moderation.cli.{name}":
+                raise
+            continue
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``moderation`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 0
+    try:
+        return int(args.func(args) or 0)
+    except CLIError as exc:
+        print(f"moderation {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # e.g. `moderation score big.csv | head`
+        return 0
+    except KeyboardInterrupt:
+        print("moderation: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
