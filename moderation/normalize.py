@@ -1,0 +1,341 @@
+"""Undo disguised spelling before features are extracted.
+
+Abusive comments dodge keyword filters with digits and symbols for letters ("1d10t"),
+masks ("f*ck"), spaced or dotted letters ("J e w s", "i.d.i.o.t"), look-alike letters from
+other scripts, zero-width characters and stretched words ("stuuupid"). The normaliser maps
+them back to plain lower-case words so the model sees one spelling, and keeps, for every
+output token, the span of original text it came from (used by explanations).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from itertools import product
+
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from moderation.lexicon import LEXICON, MASK_TARGETS
+
+__all__ = ["TextNormalizer", "Token", "normalize", "normalize_tokens"]
+
+URL_TOKEN = "xurl"
+USER_TOKEN = "xuser"
+NUMBER_TOKEN = "xnum"
+ECHO_TOKEN = "xecho"  # the antisemitic "(((name)))" echo brackets
+# Numbers that carry meaning of their own and must not become the number placeholder.
+_KEEP_NUMBERS = {"9/11": "nineeleven", "9-11": "nineeleven", "14/88": "fourteen88", "1488": "fourteen88"}
+
+# Look-alike letters from Cyrillic, Greek and symbol blocks that NFKC leaves alone.
+_HOMOGLYPHS = str.maketrans(
+    {
+        "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o",
+        "р": "p", "с": "c", "т": "t", "у": "y", "х": "x", "ѕ": "s", "і": "i", "ї": "i",
+        "ј": "j", "ԁ": "d", "ɡ": "g", "ո": "n", "ս": "u", "ԛ": "q", "ԝ": "w", "ɑ": "a",
+        "α": "a", "β": "b", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v", "ο": "o",
+        "ρ": "p", "τ": "t", "υ": "u", "χ": "x", "ω": "w", "ℓ": "l", "ı": "i", "ø": "o",
+        "ð": "d", "þ": "p", "ł": "l", "đ": "d", "ħ": "h", "ß": "ss", "æ": "ae", "œ": "oe",
+    }
+)
+# Digits and symbols read as letters inside words; ambiguous ones list every reading.
+_LEET: dict[str, str] = {
+    "0": "o", "1": "il", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s",
+    "!": "il", "|": "il", "€": "e", "+": "t",
+}
+_MASK_CHARS = "*#%"
+_LEAD_PUNCT = "\"'([{<«“‘„`¿¡-–—…"
+_TRAIL_PUNCT = "\"'.,;:?!)]}>»”’…-–—"
+_SEPARATORS = re.compile(r"[._\-·•~^/\\]+")
+_URL = re.compile(
+    r"^(?:https?://|www\.|[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|org|net|co|uk|io|me|ru|de|info|gov|edu|tv|ly)(?:/|$))"
+)
+_NUMBER = re.compile(r"^[£$€]?\d[\d,.:/%]*(?:k|m|bn|st|nd|rd|th|s|am|pm|%)?$")
+_RUN3 = re.compile(r"(.)\1\1")
+_WORDS = re.compile(r"[a-z]{2,}")
+
+
+@dataclass(frozen=True)
+class Token:
+    """One normalised token and the span of original text it stands for."""
+
+    text: str
+    start: int
+    end: int
+
+
+def _fold(raw: str) -> str:
+    """Unicode-fold a token: NFKC, strip accents, zero-width and control marks, homoglyphs."""
+    t = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", raw))
+    t = "".join(ch for ch in t if unicodedata.category(ch) not in ("Mn", "Cf", "Cc", "Me"))
+    return t.casefold().translate(_HOMOGLYPHS)
+
+
+def _squeeze(word: str, vocab: Mapping[str, int] | frozenset[str]) -> str:
+    """Shorten stretched letters: 3+ repeats become 2, or 1 when that gives a known word."""
+    if not _RUN3.search(word):
+        return word
+    two = re.sub(r"(.)\1{2,}", r"\1\1", word)
+    if two in vocab:
+        return two
+    one = re.sub(r"(.)\1+", r"\1", word)
+    return one if one in vocab else two
+
+
+def _deleet(core: str, vocab: Mapping[str, int] | frozenset[str]) -> str | None:
+    """Read digits and symbols inside a word as letters, or None if it is not a disguise."""
+    if not any(ch in _LEET for ch in core) or not any(ch.isalpha() for ch in core):
+        return None
+    options = [_LEET.get(ch, ch) for ch in core]
+    combos = 1
+    for opt in options:
+        combos *= len(opt)
+    candidates = (
+        ["".join(c) for c in product(*options)] if combos <= 16 else ["".join(o[0] for o in options)]
+    )
+    for cand in candidates:
+        squeezed = _squeeze(cand, vocab)
+        if cand in vocab or squeezed in vocab:
+            return squeezed if squeezed in vocab else cand
+    # Unknown word: only trust the reading when every symbol sits between letters ("h4te").
+    def letterish(j: int) -> bool:
+        return 0 <= j < len(core) and (core[j].isalpha() or core[j] in _LEET)
+
+    for i, ch in enumerate(core):
+        if ch in _LEET and not (letterish(i - 1) and letterish(i + 1)):
+            return None
+    return _squeeze(candidates[0], vocab)
+
+
+def _unmask(core: str, vocab: Mapping[str, int] | frozenset[str]) -> str:
+    """Resolve an asterisk-masked word ("f*ck", "c**t") to the listed word it hides."""
+    pattern = ""
+    for is_mask, run in _runs(core, lambda ch: ch in _MASK_CHARS):
+        if is_mask:
+            pattern += f"[a-z]{{{len(run)}}}"
+        else:
+            pattern += "".join(
+                f"[{_LEET[ch]}{re.escape(ch)}]" if ch in _LEET else re.escape(ch) for ch in run
+            )
+    exact = re.compile(pattern + "$")
+    for word in MASK_TARGETS:
+        if exact.match(word):
+            return word
+    first = core[0] if core[0] not in _MASK_CHARS and core[0] not in _LEET else None
+    for word in _shape_index(vocab).get((len(core), first), ()):
+        if exact.match(word):
+            return word
+    loose = re.compile(re.sub(r"\[a-z\]\{\d+\}", "[a-z]{1,4}", pattern) + "$")
+    for word in MASK_TARGETS:
+        if loose.match(word):
+            return word
+    plain = "".join(ch for ch in core if ch not in _MASK_CHARS)
+    return _deleet(plain, vocab) or plain
+
+
+_SHAPES: dict[int, tuple[object, dict[tuple[int, str | None], list[str]]]] = {}
+
+
+def _shape_index(vocab: Mapping[str, int] | frozenset[str]) -> dict[tuple[int, str | None], list[str]]:
+    """Vocabulary words grouped by (length, first letter), most frequent first."""
+    entry = _SHAPES.get(id(vocab))
+    if entry is not None and entry[0] is vocab:
+        return entry[1]
+    ranked = sorted(vocab, key=vocab.get) if isinstance(vocab, Mapping) else sorted(vocab)
+    index: dict[tuple[int, str | None], list[str]] = {}
+    for word in ranked:
+        index.setdefault((len(word), word[0]), []).append(word)
+        index.setdefault((len(word), None), []).append(word)
+    if len(_SHAPES) > 8:
+        _SHAPES.clear()
+    _SHAPES[id(vocab)] = (vocab, index)
+    return index
+
+
+def _runs(text: str, pred) -> list[tuple[bool, str]]:
+    out: list[tuple[bool, str]] = []
+    for ch in text:
+        flag = bool(pred(ch))
+        if out and out[-1][0] == flag:
+            out[-1] = (flag, out[-1][1] + ch)
+        else:
+            out.append((flag, ch))
+    return out
+
+
+def _normalise_word(core: str, vocab: Mapping[str, int] | frozenset[str]) -> str:
+    """Normalise one punctuation-stripped, folded word."""
+    if any(ch in _MASK_CHARS for ch in core) and any(ch.isalpha() for ch in core):
+        return _unmask(core, vocab)
+    if "__" in core and any(ch.isalpha() for ch in core):
+        return _unmask(re.sub(r"__+", lambda m: "*" * len(m.group()), core), vocab)
+    parts = [p for p in _SEPARATORS.split(core) if p]
+    if len(parts) >= 2:
+        joined = "".join(parts)
+        if all(len(p) == 1 for p in parts):
+            return _deleet(joined, vocab) or joined
+        resolved = _deleet(joined, vocab) or _squeeze(joined, vocab)
+        if resolved in vocab and not all(p in vocab for p in parts):
+            return resolved
+        return " ".join(_normalise_word(p, vocab) for p in parts)
+    deleeted = _deleet(core, vocab)
+    if deleeted is not None:
+        return deleeted
+    return _squeeze(core, vocab)
+
+
+def normalize_token(raw: str, vocab: Mapping[str, int] | frozenset[str] = LEXICON) -> str:
+    """Normalise one whitespace-delimited token; returns "" for pure punctuation."""
+    t = _fold(raw)
+    if not t:
+        return ""
+    if _URL.match(t):
+        return URL_TOKEN
+    if t in _KEEP_NUMBERS:
+        return _KEEP_NUMBERS[t]
+    if t.startswith("((("):
+        inner = normalize_token(t.strip("()"), vocab)
+        return f"{ECHO_TOKEN} {inner}".strip()
+    core = t.lstrip(_LEAD_PUNCT).rstrip(_TRAIL_PUNCT)
+    if not core:
+        return ""
+    if core.startswith("#") and len(core) > 1:
+        core = core.lstrip("#")
+    if core.startswith("@") and len(core) > 1:
+        as_word = _deleet(core, vocab)
+        if as_word is not None and as_word in vocab:
+            return as_word
+        return USER_TOKEN
+    if _NUMBER.match(core):
+        return NUMBER_TOKEN
+    if any(ch.isdigit() for ch in core) and not any(ch.isalpha() for ch in core):
+        return NUMBER_TOKEN
+    return _normalise_word(core, vocab)
+
+
+def _is_letter_token(raw: str) -> bool:
+    core = raw.rstrip(_TRAIL_PUNCT) or raw
+    return len(core) == 1 and (core.isalnum() or core in _LEET or core in _MASK_CHARS)
+
+
+_TOKENS = re.compile(r"\S+")
+
+
+def _raw_tokens(text: str) -> list[tuple[int, int, str]]:
+    """Whitespace tokens with spans; runs of 3+ single letters ("s c u m") become one token."""
+    toks = [(m.start(), m.end(), m.group()) for m in _TOKENS.finditer(text)]
+    out: list[tuple[int, int, str]] = []
+    i = 0
+    while i < len(toks):
+        j = i
+        while j < len(toks) and _is_letter_token(toks[j][2]):
+            j += 1
+        if j - i >= 3:
+            joined = "".join(t[2].rstrip(_TRAIL_PUNCT) or t[2] for t in toks[i:j])
+            out.append((toks[i][0], toks[j - 1][1], joined))
+            i = j
+        else:
+            out.append(toks[i])
+            i += 1
+    return out
+
+
+def normalize_tokens(
+    text: str, vocab: Mapping[str, int] | frozenset[str] = LEXICON, cache: dict[str, str] | None = None
+) -> list[Token]:
+    """Normalise ``text`` into tokens that remember their span in the original.
+
+    Parameters
+    ----------
+    text : str
+        The original comment.
+    vocab : frozenset of str
+        Known words used to choose between readings of a disguised token.
+    cache : dict, optional
+        Memo of raw token -> normalised token, shared across calls for speed.
+
+    Returns
+    -------
+    list of Token
+        Normalised tokens (possibly containing spaces when a hyphenated word splits).
+    """
+    out: list[Token] = []
+    for start, end, raw in _raw_tokens(text):
+        if cache is not None:
+            norm = cache.get(raw)
+            if norm is None:
+                norm = normalize_token(raw, vocab)
+                if len(cache) > 500_000:
+                    cache.clear()
+                cache[raw] = norm
+        else:
+            norm = normalize_token(raw, vocab)
+        if norm:
+            out.append(Token(norm, start, end))
+    return out
+
+
+def normalize(text: str, vocab: Mapping[str, int] | frozenset[str] = LEXICON) -> str:
+    """Normalise a single text with the built-in lexicon (see :class:`TextNormalizer`)."""
+    return " ".join(t.text for t in normalize_tokens(text, vocab))
+
+
+class TextNormalizer(TransformerMixin, BaseEstimator):
+    """scikit-learn transformer that undoes disguised spelling in raw comments.
+
+    ``fit`` learns the vocabulary of plainly spelled words in the training text (words seen at
+    least ``min_count`` times) and adds the built-in lexicon; ``transform`` maps each text to
+    its normalised form, resolving ambiguous disguises ("1" as i or l) towards known words.
+
+    Parameters
+    ----------
+    min_count : int, default=3
+        Minimum frequency for a training word to join the vocabulary.
+    max_vocabulary : int, default=60000
+        Keep at most this many of the most frequent training words.
+    """
+
+    def __init__(self, *, min_count: int = 3, max_vocabulary: int = 60_000) -> None:
+        self.min_count = min_count
+        self.max_vocabulary = max_vocabulary
+
+    def fit(self, X: Iterable[str], y=None) -> TextNormalizer:
+        counts: Counter[str] = Counter()
+        for text in X:
+            counts.update(_WORDS.findall(str(text).casefold()))
+        frequent = [w for w, c in counts.most_common(self.max_vocabulary) if c >= self.min_count]
+        ranked = {w: i for i, w in enumerate(frequent)}
+        for word in MASK_TARGETS:
+            ranked.setdefault(word, len(ranked))
+        self.vocabulary_ = ranked
+        self._cache: dict[str, str] = {}
+        return self
+
+    def transform(self, X: Iterable[str]) -> list[str]:
+        vocab = getattr(self, "vocabulary_", None)
+        if vocab is None:
+            from sklearn.exceptions import NotFittedError
+
+            raise NotFittedError("TextNormalizer is not fitted yet; call fit first.")
+        cache = self.__dict__.setdefault("_cache", {})
+        return [
+            " ".join(t.text for t in normalize_tokens("" if x is None else str(x), vocab, cache))
+            for x in X
+        ]
+
+    def tokens(self, text: str) -> list[Token]:
+        """Normalised tokens of one text with their original spans (for explanations)."""
+        return normalize_tokens(text, getattr(self, "vocabulary_", LEXICON))
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_cache", None)
+        return state
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.input_tags.string = True
+        return tags
