@@ -61,7 +61,9 @@ def decode_page(data: bytes, name: str = "<bytes>") -> str:
     for bom, enc in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
         if data.startswith(bom):
             return data[len(bom) :].decode(enc, errors="replace")
-    if b"\x00" in data[:8192]:
+    head = data[:8192]
+    controls = sum(1 for b in head if b < 9 or 13 < b < 32 and b != 27)
+    if b"\x00" in head or controls > max(8, len(head) // 100):
         raise BinaryFileError(
             f"{name}: a binary file, not an HTML page or text dump; pass the saved page (.html or .txt)"
         )
