@@ -34,6 +34,7 @@ _PHRASES = compile_tables()
 _EMOTICON_RE = re.compile(r"(?:^|\s)(?:[:;=8][-^'o]?[)(\]\[dpo3/\\|*]+|x-?d+|\^\^|<3|:'\()(?=\s|$)", re.I)
 _SENTENCE_END = tuple(".!?:;,…\"”“'’")
 _NAME_START = re.compile(r"[\w@(\[]")
+_INITIAL_END = re.compile(r"(?:^|\s)(?:[A-Z]|Jr|Sr|Dr|St)\.$")
 _MAX_NAME_CHARS = 50
 _MAX_NAME_WORDS = 6
 
@@ -78,7 +79,9 @@ def looks_like_name(line: str, phrases: CompiledPhrases = _PHRASES) -> bool:
     s = line.strip()
     if not s or len(s) > _MAX_NAME_CHARS or len(s.split()) > _MAX_NAME_WORDS:
         return False
-    if not _NAME_START.match(s) or s.endswith(_SENTENCE_END):
+    if not _NAME_START.match(s):
+        return False
+    if s.endswith(_SENTENCE_END) and not _INITIAL_END.search(s):
         return False
     if re.search(r"[.!?;,]\s", s) or "://" in s or "www." in s.casefold():
         return False
@@ -190,7 +193,7 @@ def _paragraphs(lines: list[str], phrases: CompiledPhrases) -> list[_Para]:
             gap += 1
             continue
         f = fold(line)
-        if _is_header(f, phrases) and not started:
+        if not started and (_is_header(f, phrases) or phrases.weak_header_re.fullmatch(f)):
             continue
         if _is_form(f, phrases):
             if started:

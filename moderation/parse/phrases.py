@@ -62,6 +62,9 @@ ENGLISH = PhraseTable(
     header=(
         "notify of",
         "newest most voted",
+        "newest",
+        "oldest",
+        "most voted",
         "oldest newest most voted",
         "newest oldest most voted",
         "most voted newest oldest",
