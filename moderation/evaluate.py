@@ -1,0 +1,225 @@
+"""Measure a model on labelled comments: metrics per label, per kind and per source.
+
+Used by training (validation metrics on the card), by ``moderation evaluate`` (a report on
+any labelled file) and by the benchmark scripts. A label that a row leaves empty is skipped
+for that label only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import (
+    average_precision_score,
+    confusion_matrix,
+    f1_score,
+    matthews_corrcoef,
+    precision_recall_curve,
+    precision_score,
+    recall_score,
+    roc_auc_score,
+)
+
+from moderation.features import LABELS
+
+__all__ = ["binary_metrics", "evaluate_frame", "load_labelled", "write_report", "best_threshold"]
+
+_TRUE = {"1", "1.0", "true", "yes", "y", "t"}
+_FALSE = {"0", "0.0", "false", "no", "n", "f"}
+
+
+def to_label(values: pd.Series) -> pd.Series:
+    """Parse label cells (1/0, yes/no, true/false, empty) into a nullable float series."""
+
+    def one(v):
+        if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
+            return np.nan
+        s = str(v).strip().lower()
+        if s in _TRUE:
+            return 1.0
+        if s in _FALSE:
+            return 0.0
+        if s == "":
+            return np.nan
+        raise ValueError(f"label value {v!r} is not one of 1/0, yes/no, true/false or empty")
+
+    return values.map(one).astype(float)
+
+
+def binary_metrics(y_true, scores, threshold: float) -> dict[str, Any]:
+    """Precision, recall, F1, ROC-AUC, PR-AUC, MCC and the confusion matrix at ``threshold``."""
+    y = np.asarray(y_true, dtype=float)
+    s = np.asarray(scores, dtype=float)
+    keep = ~np.isnan(y) & ~np.isnan(s)
+    y, s = y[keep].astype(int), s[keep]
+    pred = (s >= threshold).astype(int)
+    out: dict[str, Any] = {"n": int(len(y)), "positives": int(y.sum())}
+    if len(y) == 0:
+        return out
+    both = len(np.unique(y)) == 2
+    out.update(
+        precision=float(precision_score(y, pred, zero_division=0)),
+        recall=float(recall_score(y, pred, zero_division=0)),
+        f1=float(f1_score(y, pred, zero_division=0)),
+        mcc=float(matthews_corrcoef(y, pred)) if both else None,
+        roc_auc=float(roc_auc_score(y, s)) if both else None,
+        pr_auc=float(average_precision_score(y, s)) if both else None,
+        fpr=float(((pred == 1) & (y == 0)).sum() / max(1, (y == 0).sum())),
+        confusion=confusion_matrix(y, pred, labels=[0, 1]).tolist(),
+    )
+    return out
+
+
+def best_threshold(y_true, scores, *, negatives_mask=None, max_fpr: float | None = None) -> float:
+    """Threshold that maximises F1, optionally keeping the FPR on ``negatives_mask`` rows
+    (e.g. hard negatives) at or below ``max_fpr`` when that is achievable."""
+    y = np.asarray(y_true, dtype=float)
+    s = np.asarray(scores, dtype=float)
+    keep = ~np.isnan(y)
+    y, s = y[keep].astype(int), s[keep]
+    hard = None if negatives_mask is None else np.asarray(negatives_mask)[keep]
+    prec, rec, thr = precision_recall_curve(y, s)
+    f1 = 2 * prec[:-1] * rec[:-1] / np.maximum(prec[:-1] + rec[:-1], 1e-12)
+    order = np.argsort(-f1)
+    if hard is not None and max_fpr is not None and hard.any():
+        hs = s[hard & (y == 0)]
+        for i in order:
+            if len(hs) == 0 or (hs >= thr[i]).mean() <= max_fpr:
+                return float(thr[i])
+    return float(thr[order[0]])
+
+
+def evaluate_frame(
+    frame: pd.DataFrame,
+    scores: np.ndarray,
+    thresholds: Mapping[str, float],
+    *,
+    by: tuple[str, ...] = ("source", "kind"),
+) -> dict[str, Any]:
+    """Metrics for labelled rows given their scores (shape (n, 2), :data:`LABELS` order).
+
+    Returns ``{"overall": {label: metrics}, "<column>": {value: {label: metrics}}}`` for each
+    grouping column present in ``frame``.
+    """
+    result: dict[str, Any] = {"overall": {}}
+    for j, label in enumerate(LABELS):
+        if label in frame:
+            result["overall"][label] = binary_metrics(frame[label], scores[:, j], thresholds[label])
+    for col in by:
+        if col not in frame or frame[col].isna().all():
+            continue
+        groups: dict[str, Any] = {}
+        for value, idx in frame.groupby(frame[col].fillna("(none)"), sort=True).indices.items():
+            sub = frame.iloc[idx]
+            groups[str(value)] = {
+                label: binary_metrics(sub[label], scores[idx, j], thresholds[label])
+                for j, label in enumerate(LABELS)
+                if label in sub and sub[label].notna().any()
+            }
+        result[col] = groups
+    return result
+
+
+def load_labelled(path: str | Path) -> pd.DataFrame:
+    """Read a labelled CSV/TSV/JSONL/Parquet file with ``text`` and label columns."""
+    from moderation.io import read_table
+
+    df = read_table(path)
+    if "text" not in df:
+        raise ValueError(f"{path} has no 'text' column (columns: {', '.join(map(str, df.columns))}).")
+    present = [label for label in LABELS if label in df]
+    if not present:
+        raise ValueError(f"{path} has neither a 'hostile' nor a 'conspiratorial' column.")
+    for label in LABELS:
+        df[label] = to_label(df[label]) if label in df else np.nan
+    df["text"] = df["text"].astype("string").fillna("").astype(str)
+    return df.reset_index(drop=True)
+
+
+def _fmt(v) -> str:
+    if v is None:
+        return "–"
+    if isinstance(v, float):
+        return f"{v:.3f}"
+    return str(v)
+
+
+def metrics_table(groups: Mapping[str, Mapping[str, Mapping[str, Any]]], label: str) -> list[str]:
+    """Markdown rows (header included) of metrics for one label over named groups."""
+    cols = ("n", "positives", "precision", "recall", "f1", "roc_auc", "pr_auc", "mcc", "fpr")
+    lines = ["| group | " + " | ".join(cols) + " |", "|---" * (len(cols) + 1) + "|"]
+    for name, per_label in groups.items():
+        m = per_label.get(label)
+        if not m:
+            continue
+        lines.append(f"| {name} | " + " | ".join(_fmt(m.get(c)) for c in cols) + " |")
+    return lines
+
+
+def write_report(
+    frame: pd.DataFrame,
+    scores: np.ndarray,
+    thresholds: Mapping[str, float],
+    out_dir: str | Path,
+    *,
+    title: str = "Evaluation report",
+) -> dict[str, Any]:
+    """Write ``report.md``, ``metrics.json`` and a precision-recall curve PNG per label."""
+    import json
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    result = evaluate_frame(frame, scores, thresholds)
+    lines = [f"# {title}", "", f"Rows: {len(frame)}. Thresholds: "
+             + ", ".join(f"{k} {v:.3f}" for k, v in thresholds.items()), ""]
+    for label in LABELS:
+        m = result["overall"].get(label)
+        if not m or not m.get("n"):
+            continue
+        lines += [f"## {label.upper()}", "", *metrics_table({"all rows": result["overall"]}, label), ""]
+        if m.get("confusion"):
+            (tn, fp), (fn, tp) = m["confusion"]
+            lines += ["Confusion matrix (rows: true 0/1, columns: predicted 0/1):", "",
+                      "| | pred 0 | pred 1 |", "|---|---|---|", f"| true 0 | {tn} | {fp} |",
+                      f"| true 1 | {fn} | {tp} |", ""]
+        for col in ("kind", "source"):
+            if col in result:
+                lines += [f"### {label} by {col}", "", *metrics_table(result[col], label), ""]
+        png = _pr_curve(frame[label], scores[:, LABELS.index(label)], thresholds[label], label, out)
+        if png:
+            lines += [f"![precision-recall {label}]({png.name})", ""]
+    (out / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (out / "metrics.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    return result
+
+
+def _pr_curve(y_true, scores, threshold: float, label: str, out: Path) -> Path | None:
+    y = np.asarray(y_true, dtype=float)
+    keep = ~np.isnan(y)
+    if len(np.unique(y[keep])) < 2:
+        return None
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:  # optional: pip install "moderation[report]"
+        return None
+    prec, rec, thr = precision_recall_curve(y[keep].astype(int), np.asarray(scores)[keep])
+    fig, ax = plt.subplots(figsize=(5, 4))
+    ax.plot(rec, prec)
+    i = int(np.argmin(np.abs(thr - threshold))) if len(thr) else 0
+    ax.scatter([rec[i]], [prec[i]], color="red", zorder=3, label=f"threshold {threshold:.2f}")
+    ax.set_xlabel("recall")
+    ax.set_ylabel("precision")
+    ax.set_title(f"{label}: precision-recall")
+    ax.legend(loc="lower left")
+    path = out / f"pr_{label}.png"
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path

@@ -1,0 +1,347 @@
+"""The scoring model: a fitted pipeline plus its thresholds and card, saved and loaded safely.
+
+A model version is a folder holding ``model.joblib`` (the fitted scikit-learn pipeline) and
+``model.json`` (its card: version, thresholds, metrics, data provenance and the SHA-256 of
+the joblib file). Loading checks the hash before unpickling, and refuses a model built
+with another scikit-learn minor version, because pickles do not survive those upgrades.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import re
+import shutil
+import tempfile
+import warnings
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+import pandas as pd
+import sklearn
+from sklearn.pipeline import Pipeline
+
+from moderation.features import LABELS, WORD_TOKEN_PATTERN
+
+__all__ = [
+    "Model",
+    "ModelIntegrityError",
+    "ModelVersionError",
+    "default_model_path",
+    "load_model",
+    "models_root",
+]
+
+MODEL_FILE = "model.joblib"
+CARD_FILE = "model.json"
+SCORE_COLUMNS = ("hostile_score", "conspiratorial_score", "hostile_flag", "conspiratorial_flag")
+
+
+class ModelIntegrityError(RuntimeError):
+    """The model file does not match the SHA-256 recorded in its card."""
+
+
+class ModelVersionError(RuntimeError):
+    """The model was built with a scikit-learn version this environment cannot load."""
+
+
+def models_root() -> Path:
+    """Folder holding model versions: ``$MODERATION_MODELS`` or the repository's ``models/``."""
+    env = os.environ.get("MODERATION_MODELS")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parent.parent / "models"
+
+
+def default_model_path() -> Path:
+    """The current default model: ``$MODERATION_MODEL``, else the version named in
+    ``models/DEFAULT``, else ``models/default``."""
+    env = os.environ.get("MODERATION_MODEL")
+    if env:
+        return Path(env)
+    root = models_root()
+    pointer = root / "DEFAULT"
+    if pointer.is_file():
+        name = pointer.read_text(encoding="utf-8").strip()
+        if name:
+            return root / name
+    return root / "default"
+
+
+def sha256_file(path: str | Path) -> str:
+    """Hex SHA-256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _minor(version: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in re.findall(r"\d+", version)[:2])
+
+
+class Model:
+    """A trained HOSTILE/CONSPIRATORIAL scorer.
+
+    Parameters
+    ----------
+    pipeline : sklearn.pipeline.Pipeline
+        Fitted ``normalize -> features -> classify`` pipeline (see :mod:`moderation.features`).
+    thresholds : dict
+        Score at or above which each label is flagged, e.g. ``{"hostile": 0.5, ...}``.
+    card : dict, optional
+        Metadata written to ``model.json`` (version, metrics, provenance).
+    """
+
+    def __init__(self, pipeline: Pipeline, *, thresholds: dict[str, float], card: dict | None = None):
+        self.pipeline = pipeline
+        self.thresholds = {label: float(thresholds[label]) for label in LABELS}
+        self.card: dict[str, Any] = dict(card or {})
+        self.card.setdefault("thresholds", self.thresholds)
+
+    @property
+    def version(self) -> str:
+        """The model's version string (from its card)."""
+        return str(self.card.get("version", "unversioned"))
+
+    # ----------------------------------------------------------------- scoring
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """Calibrated scores, shape (n, 2), columns in :data:`LABELS` order."""
+        if len(texts) == 0:
+            return np.zeros((0, len(LABELS)))
+        Xt = self.pipeline[:-1].transform(list(texts))
+        return self.pipeline[-1].positive_proba(Xt)
+
+    def score(self, texts: Iterable[str | None]) -> pd.DataFrame:
+        """Score comments.
+
+        Parameters
+        ----------
+        texts : iterable of str
+            A list, tuple, pandas Series or any iterable. ``None``/NaN entries get NaN scores
+            and False flags (one warning counts them).
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per input, in input order, with ``hostile_score``,
+            ``conspiratorial_score`` (0-1) and ``hostile_flag``, ``conspiratorial_flag``.
+            A Series input keeps its index.
+        """
+        index = texts.index if isinstance(texts, pd.Series) else None
+        items = list(texts)
+        valid_pos: list[int] = []
+        valid: list[str] = []
+        missing = 0
+        for i, t in enumerate(items):
+            if t is None or (isinstance(t, float) and math.isnan(t)) or t is pd.NA:
+                missing += 1
+                continue
+            if not isinstance(t, str):
+                raise TypeError(
+                    f"texts[{i}] is {type(t).__name__}, not str; convert it with str() or drop it."
+                )
+            valid_pos.append(i)
+            valid.append(t)
+        if missing:
+            warnings.warn(
+                f"{missing} missing text(s) (None/NaN) got NaN scores and False flags.",
+                UserWarning,
+                stacklevel=2,
+            )
+        scores = np.full((len(items), len(LABELS)), np.nan)
+        if valid:
+            scores[valid_pos] = self.predict_proba(valid)
+        out = pd.DataFrame(
+            {f"{label}_score": scores[:, j] for j, label in enumerate(LABELS)}, index=index
+        )
+        for j, label in enumerate(LABELS):
+            out[f"{label}_flag"] = np.nan_to_num(scores[:, j], nan=-1.0) >= self.thresholds[label]
+        return out
+
+    # ------------------------------------------------------------- explaining
+    def explain(self, text: str, *, top: int = 8) -> dict[str, list[dict[str, Any]]]:
+        """The n-grams that pushed each label's score most, with where they sit in ``text``.
+
+        Parameters
+        ----------
+        text : str
+            One comment.
+        top : int
+            Number of n-grams to return per label.
+
+        Returns
+        -------
+        dict
+            ``{label: [{"ngram", "type", "weight", "spans", "text"}, ...]}`` sorted by weight,
+            largest push towards the label first. ``weight`` is the n-gram's contribution to
+            the label's linear score; ``spans`` are ``[start, end]`` character offsets in the
+            original text and ``text`` the original substrings they cover.
+        """
+        if not isinstance(text, str):
+            raise TypeError(f"explain() takes one str, not {type(text).__name__}.")
+        normalizer = self.pipeline.named_steps["normalize"]
+        union = self.pipeline.named_steps["features"]
+        clf = self.pipeline.named_steps["classify"]
+        tokens = normalizer.tokens(text)
+        norm_text = " ".join(t.text for t in tokens)
+        # map each character of the normalised text to its token's original span
+        owner: list[int] = []
+        for k, tok in enumerate(tokens):
+            owner.extend([k] * len(tok.text))
+            owner.append(k)
+        occurrences: dict[tuple[str, str], list[tuple[int, int]]] = {}
+        for name, vec in union.transformer_list:
+            vocab = vec.vocabulary_
+            lo, hi = vec.ngram_range
+            if vec.analyzer == "word":
+                words = [(m.group(), m.start(), m.end()) for m in re.finditer(WORD_TOKEN_PATTERN, norm_text)]
+                for n in range(lo, hi + 1):
+                    for i in range(len(words) - n + 1):
+                        gram = " ".join(w[0] for w in words[i : i + n])
+                        if gram in vocab:
+                            span = _span(tokens, owner, words[i][1], words[i + n - 1][2])
+                            occurrences.setdefault((name, gram), []).append(span)
+            else:
+                for m in re.finditer(r"\S+", norm_text):
+                    padded = f" {m.group()} "
+                    span = _span(tokens, owner, m.start(), m.end())
+                    for n in range(lo, hi + 1):
+                        for i in range(len(padded) - n + 1):
+                            gram = padded[i : i + n]
+                            if gram in vocab:
+                                occurrences.setdefault((name, gram), []).append(span)
+        X = union.transform([norm_text]).tocsr()
+        offsets, start = {}, 0
+        for name, vec in union.transformer_list:
+            offsets[name] = start
+            start += len(vec.vocabulary_)
+        result: dict[str, list[dict[str, Any]]] = {}
+        row = X.getrow(0).toarray().ravel()
+        for j, label in enumerate(LABELS):
+            coef = np.ravel(clf.estimators_[j].coef_)
+            slope = float(clf.calibration_[j, 0])
+            items = []
+            for (name, gram), spans in occurrences.items():
+                col = offsets[name] + union.get_params()[name].vocabulary_[gram]
+                weight = float(row[col] * coef[col] * slope)
+                if weight <= 0:
+                    continue
+                uniq = sorted(set(spans))
+                items.append(
+                    {
+                        "ngram": gram.strip() if name == "char" else gram,
+                        "type": name,
+                        "weight": round(weight, 4),
+                        "spans": [list(s) for s in uniq],
+                        "text": [text[s:e] for s, e in uniq],
+                    }
+                )
+            items.sort(key=lambda d: -d["weight"])
+            result[label] = items[:top]
+        return result
+
+    def reasons(self, text: str, *, top: int = 3) -> dict[str, list[str]]:
+        """Short per-label list of the original words that drove the score most."""
+        out: dict[str, list[str]] = {}
+        for label, items in self.explain(text, top=20).items():
+            seen: dict[str, float] = {}
+            for item in items:
+                for piece in item["text"]:
+                    seen[piece] = seen.get(piece, 0.0) + item["weight"]
+            out[label] = [w for w, _ in sorted(seen.items(), key=lambda kv: -kv[1])[:top]]
+        return out
+
+    # ----------------------------------------------------------- persistence
+    def save(self, path: str | Path) -> Path:
+        """Write ``model.joblib`` and ``model.json`` into a new folder, atomically.
+
+        The files are written to a temporary folder beside ``path`` and renamed at the end,
+        so an interrupted save never leaves a half-written model. An existing folder at
+        ``path`` is refused: model versions are never overwritten in place.
+        """
+        path = Path(path)
+        if path.exists():
+            raise FileExistsError(f"{path} already exists; choose a new model name.")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=path.parent))
+        try:
+            joblib.dump(self.pipeline, tmp / MODEL_FILE, compress=3)
+            card = dict(self.card)
+            card["thresholds"] = self.thresholds
+            card["sklearn_version"] = sklearn.__version__
+            card["model_sha256"] = sha256_file(tmp / MODEL_FILE)
+            card["model_bytes"] = (tmp / MODEL_FILE).stat().st_size
+            card.setdefault("name", path.name)
+            (tmp / CARD_FILE).write_text(json.dumps(card, indent=2, default=_json_default) + "\n")
+            os.replace(tmp, path)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        self.card = card
+        return path
+
+
+def _span(tokens, owner: list[int], start: int, end: int) -> tuple[int, int]:
+    first = tokens[owner[start]]
+    last = tokens[owner[max(start, end - 1)]]
+    return (first.start, last.end)
+
+
+def _json_default(obj):
+    if isinstance(obj, (np.integer,)):
+        return int(obj)
+    if isinstance(obj, (np.floating,)):
+        return float(obj)
+    if isinstance(obj, Path):
+        return str(obj)
+    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+
+def read_card(path: str | Path) -> dict[str, Any]:
+    """The card (``model.json``) of the model folder ``path``."""
+    card_path = Path(path) / CARD_FILE
+    if not card_path.is_file():
+        raise FileNotFoundError(
+            f"No model at {path} (missing {CARD_FILE}). Train one with `moderation train`."
+        )
+    return json.loads(card_path.read_text(encoding="utf-8"))
+
+
+def load_model(path: str | Path | None = None) -> Model:
+    """Load a model folder (default: the current default model).
+
+    Raises
+    ------
+    ModelIntegrityError
+        The model file's SHA-256 does not match its card.
+    ModelVersionError
+        The model was built with a different scikit-learn minor version.
+    """
+    folder = Path(path) if path is not None else default_model_path()
+    if folder.is_file() and folder.name == MODEL_FILE:
+        folder = folder.parent
+    card = read_card(folder)
+    built = card.get("sklearn_version", "")
+    if _minor(built) != _minor(sklearn.__version__):
+        raise ModelVersionError(
+            f"The model at {folder} was built with scikit-learn {built}, but {sklearn.__version__} "
+            f"is installed. Install scikit-learn=={built} (pip install 'scikit-learn=={built}'), "
+            "or retrain with this version: `moderation train --out models/NAME`."
+        )
+    model_file = folder / MODEL_FILE
+    actual = sha256_file(model_file)
+    if actual != card.get("model_sha256"):
+        raise ModelIntegrityError(
+            f"{model_file} has SHA-256 {actual[:12]}..., but its card records "
+            f"{str(card.get('model_sha256'))[:12]}...; the file was changed or corrupted. "
+            "Restore it from version control or retrain with `moderation train`."
+        )
+    pipeline = joblib.load(model_file)
+    return Model(pipeline, thresholds=card["thresholds"], card=card)
