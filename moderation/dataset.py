@@ -367,6 +367,7 @@ def _merge_and_split(rows: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     inside = (declared.notna().groupby(component).transform("all")
               & declared.groupby(component).transform("nunique").eq(1))
     rows["group"] = declared.where(inside, component)
+    rows["component"] = component
 
     # preferred split per row, then the most protected split per group
     u = rows["group"].map(_unit_hash)
@@ -414,7 +415,7 @@ def _merge_and_split(rows: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     df = out.reset_index(drop=True)[list(COLUMNS)]
     df["weight"] = df["weight"].astype(float)
 
-    sizes = rows.groupby("group")["key"].nunique()
+    sizes = rows.groupby("component")["key"].nunique()
     n_sources = sources["source"].nunique()
     stats.update(
         rows_loaded=len(rows),
@@ -509,7 +510,8 @@ def write_card(df: pd.DataFrame, path: str | Path, *, digest: str | None = None)
             f"- rows loaded: {stats['rows_loaded']}; merged away as duplicates of the same "
             f"normalised text: {stats['duplicates_merged']} ({stats['duplicate_texts']} texts "
             f"had more than one row, {stats['cross_source_duplicate_texts']} across sources)",
-            f"- near-copy groups (word-set Jaccard >= {NEAR_COPY_JACCARD} or same thread): "
+            f"- near-copy groups (different normalised texts with word-set Jaccard >= "
+            f"{NEAR_COPY_JACCARD}): "
             f"{stats['near_copy_groups']} groups holding {stats['texts_in_near_copy_groups']} "
             f"texts; rows moved to a more protected split: {stats['rows_moved_by_grouping']} "
             f"(of them from an official split: {stats['official_rows_moved']})",

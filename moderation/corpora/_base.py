@@ -148,9 +148,17 @@ def finish_frame(frame: pd.DataFrame) -> pd.DataFrame:
 # Cleaning: remove corpus artefacts so they do not become features
 # --------------------------------------------------------------------------------------------
 
-_URL = re.compile(r"(?:https?://|www\.)\S+", re.I)
-# PAN's tokenised URLs: "https :// t . me / channel / 123"
-_SPACED_URL = re.compile(r"\bhttps?\s*:\s*//\s*(?:[\w\-]+\s*(?:[./?=&#%\-]\s*)?)+", re.I)
+_URL = re.compile(r"(?:https?:\S*|https?…|www\.\S+)", re.I)
+# PAN's tokenised URLs and domains: "https :// t . me / channel / 123", "tinyurl. com / x - y"
+_SEP = r"\s*[./?=&#%:@_~+\-]+\s*"
+_PATH = r"[\w\-@]+(?:" + _SEP + r"[\w\-@]+)*"
+_SPACED_URL = re.compile(
+    r"\bhttps?\s*:\s*//\s*" + _PATH + r"\s*/?"
+    r"|(?:@\s*)?\b(?:www\s*\.\s*)?[\w\-]+(?:\s*\.\s*[\w\-]+)*\s*\.\s*"
+    r"(?:com|org|net|me|ru|io|info|uk|de|live|tv|co|news|gov|edu|ly|be)\b"
+    r"(?:\s*/\s*" + _PATH + r")?\s*/?", re.I)
+_SPACED_MENTION = re.compile(r"(?<![\w@])@\s+(?=\w)")
+_EMPTY_BRACKETS = re.compile(r"\(\s*\)|\[\s*\]|\{\s*\}")
 _RT = re.compile(r"\bRT\s+@\w+\s*:?", re.I)
 _MENTION = re.compile(r"(?<![\w@])@(?:\[USER\]|USER\b|\w+)", re.I)
 _PLACEHOLDER = re.compile(r"<\s*(?:user|url|number)\s*>|\bURL\b", re.I)  # OLID `URL`, <user>
@@ -186,7 +194,7 @@ def detokenize(text: str) -> str:
             rebuilt += (' "' if i % 2 == 0 else '" ') + part
         text = rebuilt
     text = re.sub(r"\s*-\s*-\s*", " -- ", text)
-    return text
+    return text.replace("``", '"').replace("''", '"')
 
 
 def clean_text(text: str, *, pretokenized: bool = False) -> str:
@@ -210,18 +218,20 @@ def clean_text(text: str, *, pretokenized: bool = False) -> str:
     for _ in range(2):  # "&amp;amp;" exists in tweets
         text = html.unescape(text)
     text = _LITERAL_NEWLINE.sub(" ", text)
-    text = _SPACED_URL.sub(" ", text) if pretokenized else text
+    if pretokenized:
+        text = _SPACED_MENTION.sub("@", text)
+        text = _SPACED_URL.sub(" ", text)
+        text = detokenize(text)
     text = _URL.sub(" ", text)
     text = _RT.sub(" ", text)
     text = _MENTION.sub(" ", text)
     text = _PLACEHOLDER.sub(" ", text)
     text = _HASHTAG.sub("", text)
+    text = _EMPTY_BRACKETS.sub(" ", text)
     text = unicodedata.normalize("NFC", text)
     text = _WS.sub(" ", text).strip()
-    if pretokenized:
-        text = detokenize(text)
     # leading punctuation left behind by removed RT/mentions ("!!! : text")
-    text = re.sub(r"^[\s:;,.\-|]+(?=\w)", "", text).strip()
+    text = re.sub(r"^[\s:;,.!\-|]+(?=\w)", "", text).strip()
     return text
 
 
