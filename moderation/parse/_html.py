@@ -13,6 +13,7 @@ comments were loaded by script and are not in the file.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import warnings
@@ -43,6 +44,12 @@ _SAYS = ("says:", "says", "sagt:", "sagt", "schreibt:", "meint:")
 Element = lxml.html.HtmlElement
 
 
+@functools.lru_cache(maxsize=256)
+def _xpath(expr: str) -> etree.XPath:
+    """Compiled XPath, cached: the same few expressions run once per comment."""
+    return etree.XPath(expr)
+
+
 def _classes(el: Any) -> set[str]:
     return set((el.get("class") or "").split())
 
@@ -59,21 +66,31 @@ class _Extract:
         self.root = root
         self.source = source
         self.key = key
+        self._owner_maps: dict[Callable[[Any], bool], dict[Any, Any]] = {}
 
     # -- generic helpers -------------------------------------------------------------------
-    @staticmethod
-    def owned(
-        el: Any, xpath: str, is_item: Callable[[Any], bool]
-    ) -> list[Any]:
+    def _owners(self, is_item: Callable[[Any], bool]) -> dict[Any, Any]:
+        """Map every element to its innermost enclosing item (one pass over the tree)."""
+        cached = self._owner_maps.get(is_item)
+        if cached is not None:
+            return cached
+        owners: dict[Any, Any] = {}
+        stack: list[Any] = []
+        for event, e in etree.iterwalk(self.root, events=("start", "end")):
+            if event == "start":
+                if stack:
+                    owners[e] = stack[-1]
+                if isinstance(e.tag, str) and is_item(e):
+                    stack.append(e)
+            elif stack and stack[-1] is e:
+                stack.pop()
+        self._owner_maps[is_item] = owners
+        return owners
+
+    def owned(self, el: Any, xpath: str, is_item: Callable[[Any], bool]) -> list[Any]:
         """Matches of ``xpath`` under ``el`` that belong to ``el``, not to a nested comment."""
-        found = []
-        for d in el.xpath(xpath):
-            anc = d.getparent()
-            while anc is not None and anc is not el and not is_item(anc):
-                anc = anc.getparent()
-            if anc is el:
-                found.append(d)
-        return found
+        owners = self._owners(is_item)
+        return [d for d in _xpath(xpath)(el) if owners.get(d) is el]
 
     @staticmethod
     def text_of(el: Any, skip: Callable[[Any], bool] | None = None) -> tuple[str, bool]:

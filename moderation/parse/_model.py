@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
 #: Columns of the table ``moderation parse`` writes, in order.
 COLUMNS = ("id", "author", "text", "parent_id", "position", "published", "has_image", "source")
-
-_WS_RE = re.compile(r"\s+")
 
 
 class ParseWarning(UserWarning):
@@ -59,7 +56,7 @@ class Comment:
 
 def normalise_ws(text: str) -> str:
     """Collapse every run of whitespace (including newlines and NBSP) to one space and strip."""
-    return _WS_RE.sub(" ", text.replace("\u200b", "")).strip()
+    return " ".join(text.replace("\u200b", "").split())
 
 
 def content_key(data: str) -> str:
