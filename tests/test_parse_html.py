@@ -97,12 +97,6 @@ def test_page_without_comments_warns() -> None:
         assert parse_comments(DATA / "no_comments.html") == []
 
 
-def test_wpdiscuz_wins_over_wordpress_core_classes() -> None:
-    # wpDiscuz items also carry class="comment depth-1"; core parsing would mis-thread them.
-    got = _parse("wpdiscuz.html")
-    assert {c.id for c in got} == {"501", "502", "503"}
-
-
 def test_format_detection() -> None:
     assert detect_format("<!DOCTYPE html><html></html>") == "html"
     assert detect_format("  <html><body>x</body></html>") == "html"

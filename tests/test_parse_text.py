@@ -108,13 +108,15 @@ def test_two_blank_lines_separate_unsigned_comments() -> None:
     dump = (
         "Body.\n\n5 thoughts on “Post”\n\n"
         "First comment, paragraph one.\n\nParagraph two.\n\n\n"
-        "Second comment.\n\n\nThird comment\nstill third.\n\nLeave a Reply\n"
+        "Second comment.\n\n\nThird comment\nstill third.\n\nBest regards\n\n\n"
+        "Fourth comment.\n\nLeave a Reply\n"
     )
     got = _parse(dump)
     assert [c.text for c in got] == [
         "First comment, paragraph one. Paragraph two.",
         "Second comment.",
-        "Third comment still third.",
+        "Third comment still third. Best regards",  # a sign-off, not an author line
+        "Fourth comment.",
     ]
     assert all(c.author is None for c in got)
 
