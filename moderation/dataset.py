@@ -325,14 +325,15 @@ def build_dataset(corpora: str | Path | None = None, *, commercial_safe: bool = 
     for col in ("kind", "topic", "form", "official_split", "group"):
         rows[col] = rows[col].astype("string") if col in rows else pd.NA
     rows["key"] = rows["text"].map(dedup_key)
-    empty = rows["key"] == ""
-    rows.loc[empty, "key"] = "\x00" + rows.loc[empty, "text"].str.strip()
+    empty = rows["key"] == ""  # only punctuation or emoji: nothing to learn from
+    rows = rows[~empty].reset_index(drop=True)
     rows["priority"] = rows["source"].map(SOURCE_PRIORITY).fillna(1).astype(int)
     source_order = {name: i for i, name in enumerate([OWN_SOURCE, *CORPORA])}
     rows["order"] = rows["source"].map(source_order)
 
     df, stats = _merge_and_split(rows)
     stats.update(
+        dropped_no_text=int(empty.sum()),
         corpora=str(root), commercial_safe=commercial_safe, missing=missing, excluded=excluded,
         rows_in=per_source, seconds=round(time.perf_counter() - started, 1),
     )
@@ -411,7 +412,9 @@ def _merge_and_split(rows: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
         out[col] = first[col].astype("string")
     out["order"] = first["order"]
     out["first_id"] = first["source_id"]
-    out = out.sort_values(["order", "first_id", "text"], kind="stable")
+    unlabelled = out["hostile"].isna() & out["conspiratorial"].isna()
+    stats["dropped_unlabelled"] = int(unlabelled.sum())
+    out = out[~unlabelled].sort_values(["order", "first_id", "text"], kind="stable")
     df = out.reset_index(drop=True)[list(COLUMNS)]
     df["weight"] = df["weight"].astype(float)
 
@@ -419,7 +422,7 @@ def _merge_and_split(rows: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     n_sources = sources["source"].nunique()
     stats.update(
         rows_loaded=len(rows),
-        duplicates_merged=len(rows) - len(df),
+        duplicates_merged=len(rows) - len(first),
         duplicate_texts=int((sources.size() > 1).sum()),
         cross_source_duplicate_texts=int((n_sources > 1).sum()),
         near_copy_groups=int((sizes > 1).sum()),
@@ -510,6 +513,9 @@ def write_card(df: pd.DataFrame, path: str | Path, *, digest: str | None = None)
             f"- rows loaded: {stats['rows_loaded']}; merged away as duplicates of the same "
             f"normalised text: {stats['duplicates_merged']} ({stats['duplicate_texts']} texts "
             f"had more than one row, {stats['cross_source_duplicate_texts']} across sources)",
+            f"- dropped: {stats['dropped_no_text']} rows without any letter or digit; "
+            f"{stats['dropped_unlabelled']} merged texts whose labels all became unknown "
+            "through conflicts",
             f"- near-copy groups (different normalised texts with word-set Jaccard >= "
             f"{NEAR_COPY_JACCARD}): "
             f"{stats['near_copy_groups']} groups holding {stats['texts_in_near_copy_groups']} "

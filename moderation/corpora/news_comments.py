@@ -58,11 +58,11 @@ def validate(frame: pd.DataFrame, path: str | Path = "<comments>") -> list[str]:
     Returns
     -------
     list of str
-        One message per problem (line numbers are 1-based file lines); empty when valid.
+        One message per problem (rows are numbered like a spreadsheet: the header is row 1); empty when valid.
     """
     problems = []
     for i, row in enumerate(frame.itertuples(index=False), start=2):
-        where = f"{path}:{i}"
+        where = f"{path}: row {i}"
         if not str(row.text).strip():
             problems.append(f"{where}: empty text")
         labs = (str(row.hostile).strip(), str(row.conspiratorial).strip())
@@ -82,7 +82,7 @@ def validate(frame: pd.DataFrame, path: str | Path = "<comments>") -> list[str]:
     dup = keys.duplicated(keep="first") & keys.astype(bool)
     for i in dup[dup].index:
         first = keys[keys == keys[i]].index[0]
-        problems.append(f"{path}:{i + 2}: duplicate of line {first + 2} (same normalised text)")
+        problems.append(f"{path}: row {i + 2} duplicates row {first + 2} (same normalised text)")
     return problems
 
 
