@@ -21,7 +21,7 @@ _EXPORTS = {
     "load_model": "moderation.model",
     "score": "moderation.api",
     "score_page": "moderation.api",
-    "train": "moderation.api",
+    "train": "moderation.retrain",
 }
 
 __all__ = [
@@ -36,9 +36,10 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from moderation.api import score, score_page, train
+    from moderation.api import score, score_page
     from moderation.model import Model, load_model
     from moderation.parse import Comment, parse_comments
+    from moderation.retrain import train
 
 
 def __getattr__(name: str) -> Any:

@@ -1,0 +1,116 @@
+"""Model versions on disk: which one is the default, switching and rolling back.
+
+Each version is a folder under the models root (``models/`` in the repository, or
+``$MODERATION_MODELS``). The default is named in the one-line file ``DEFAULT``; every change
+of default appends the previous one to ``HISTORY`` so ``rollback`` can return to it. Both
+files are replaced atomically, so a reader never sees a half-written pointer.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from moderation.model import CARD_FILE, models_root, read_card
+
+__all__ = ["ModelRegistry"]
+
+
+class ModelRegistry:
+    """The model versions in one folder.
+
+    Parameters
+    ----------
+    root : path, optional
+        Folder of model versions; defaults to :func:`moderation.model.models_root`.
+    """
+
+    def __init__(self, root: str | Path | None = None) -> None:
+        self.root = Path(root) if root is not None else models_root()
+
+    # --------------------------------------------------------------- queries
+    def names(self) -> list[str]:
+        """Version names (folders with a model card), oldest first."""
+        if not self.root.is_dir():
+            return []
+        found = [p for p in self.root.iterdir() if p.is_dir() and (p / CARD_FILE).is_file()]
+        return [p.name for p in sorted(found, key=lambda p: (read_card(p).get("created", ""), p.name))]
+
+    def default_name(self) -> str | None:
+        """Name of the current default version, or None when there is none."""
+        pointer = self.root / "DEFAULT"
+        if pointer.is_file():
+            name = pointer.read_text(encoding="utf-8").strip()
+            return name or None
+        return "default" if (self.root / "default" / CARD_FILE).is_file() else None
+
+    def path(self, name: str) -> Path:
+        """Folder of version ``name``; raises a helpful error when it does not exist."""
+        folder = self.root / name
+        if not (folder / CARD_FILE).is_file():
+            known = ", ".join(self.names()) or "none"
+            raise FileNotFoundError(f"No model version {name!r} in {self.root} (known: {known}).")
+        return folder
+
+    def history(self) -> list[str]:
+        """Previous defaults, oldest first."""
+        hist = self.root / "HISTORY"
+        if not hist.is_file():
+            return []
+        return [line.strip() for line in hist.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+    def list(self) -> list[dict[str, Any]]:
+        """One summary row per version: name, created, thresholds, key metrics, default flag."""
+        current = self.default_name()
+        rows = []
+        for name in self.names():
+            card = read_card(self.root / name)
+            own = card.get("validation_metrics", {}).get("source", {}).get("news_comments", {})
+            rows.append(
+                {
+                    "name": name,
+                    "created": card.get("created", ""),
+                    "default": name == current,
+                    "hostile_f1": own.get("hostile", {}).get("f1"),
+                    "conspiratorial_f1": own.get("conspiratorial", {}).get("f1"),
+                    "labels_files": len(card.get("labels_files", [])),
+                    "size_mb": round(card.get("model_bytes", 0) / 1e6, 1),
+                }
+            )
+        return rows
+
+    # --------------------------------------------------------------- changes
+    def use(self, name: str) -> None:
+        """Make version ``name`` the default (the previous default goes on the history)."""
+        self.path(name)
+        previous = self.default_name()
+        if previous == name:
+            return
+        if previous:
+            self._write("HISTORY", "\n".join([*self.history(), previous]) + "\n")
+        self._write("DEFAULT", name + "\n")
+
+    def rollback(self) -> str:
+        """Return to the previous default; returns its name."""
+        hist = self.history()
+        while hist and not (self.root / hist[-1] / CARD_FILE).is_file():
+            hist.pop()  # skip versions deleted since
+        if not hist:
+            raise LookupError("There is no previous default model to roll back to.")
+        name = hist.pop()
+        self._write("DEFAULT", name + "\n")
+        self._write("HISTORY", "\n".join(hist) + ("\n" if hist else ""))
+        return name
+
+    def _write(self, filename: str, content: str) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{filename}-", dir=self.root)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(content)
+            os.replace(tmp, self.root / filename)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
