@@ -1,0 +1,70 @@
+"""``moderation serve [--host 127.0.0.1] [--port 8000] [--model PATH]``: the HTTP scoring service."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import logging
+import sys
+from typing import Any
+
+HELP = "run the HTTP scoring service (FastAPI + uvicorn; needs the 'serve' extra)"
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``serve`` sub-command to the top-level parser."""
+    p = subparsers.add_parser(
+        "serve",
+        help=HELP,
+        description=(
+            "Serve the model over HTTP: POST /v1/score, POST /v1/parse, GET /v1/model, GET /healthz "
+            "and the Perspective-compatible POST /v1alpha1/comments:analyze; docs at /docs. Set "
+            "MODERATION_API_TOKEN to require 'Authorization: Bearer <token>'."
+        ),
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port to bind (default 8000)")
+    p.add_argument("--model", metavar="PATH", default=None, help="model folder (default: the shipped model)")
+    p.add_argument(
+        "--log-level",
+        default="info",
+        choices=("critical", "error", "warning", "info", "debug"),
+        help="server log level (default info); comment text is never logged",
+    )
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Load the model, build the app and run uvicorn until interrupted."""
+    from moderation.cli import CLIError
+
+    missing = [m for m in ("fastapi", "uvicorn") if importlib.util.find_spec(m) is None]
+    if missing:
+        raise CLIError(
+            f"the HTTP service needs {' and '.join(missing)}: install the 'serve' extra with "
+            'pip install "moderation[serve]"'
+        )
+    if not 0 < args.port < 65536:
+        raise CLIError(f"--port {args.port} is not a port number; use 1-65535")
+    import uvicorn
+
+    from moderation.model import ModelIntegrityError, ModelVersionError, load_model
+    from moderation.serve import create_app
+
+    try:
+        model = load_model(args.model)
+    except (FileNotFoundError, ModelIntegrityError, ModelVersionError) as exc:
+        raise CLIError(" ".join(str(exc).split())) from None
+    app = create_app(model)
+    logging.basicConfig(
+        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    print(
+        f"moderation serve: model {model.version} on http://{args.host}:{args.port} (docs at /docs)",
+        file=sys.stderr,
+        flush=True,
+    )
+    # uvicorn's access log would record query strings (a Perspective client's ?key=); the app
+    # logs method, path, status and duration itself, never bodies.
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False)
+    return 0

@@ -1,0 +1,497 @@
+"""HTTP service: score comments over JSON, with a Perspective-compatible route.
+
+>>> from moderation.serve import create_app
+>>> app = create_app()  # doctest: +SKIP   (then: uvicorn, or `moderation serve`)
+
+Routes: ``POST /v1/score``, ``POST /v1/parse``, ``GET /v1/model``, ``GET /healthz`` and
+``POST /v1alpha1/comments:analyze`` (the Perspective API's request and response shapes), with
+OpenAPI docs at ``/docs``. Requests are limited in size (see :data:`MAX_BODY_BYTES`,
+:data:`MAX_COMMENTS`, :data:`MAX_TEXT_CHARS`); when ``MODERATION_API_TOKEN`` is set every route
+except ``/healthz`` and the docs needs ``Authorization: Bearer <token>``. Comment text is never
+logged: the request log holds method, path, status, size and duration only.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import math
+import os
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+try:
+    from fastapi import Depends, FastAPI, Request
+    from fastapi.exceptions import RequestValidationError
+    from fastapi.responses import JSONResponse
+    from fastapi.security import HTTPBearer
+    from pydantic import BaseModel, ConfigDict, Field
+    from starlette.exceptions import HTTPException as StarletteHTTPException
+except ImportError as exc:  # pragma: no cover - exercised without the extra installed
+    raise ImportError(
+        'The HTTP service needs FastAPI and uvicorn: pip install "moderation[serve]"'
+    ) from exc
+
+from moderation.model import Model
+
+__all__ = ["MAX_BODY_BYTES", "MAX_COMMENTS", "MAX_TEXT_CHARS", "create_app"]
+
+#: Largest request body accepted, in bytes (413 beyond it).
+MAX_BODY_BYTES = 5 * 1024 * 1024
+#: Most comments in one ``/v1/score`` request (413 beyond it).
+MAX_COMMENTS = 1000
+#: Longest comment text, in characters (413 beyond it).
+MAX_TEXT_CHARS = 20_000
+#: Attributes the Perspective-compatible route knows, mapped to our labels.
+PERSPECTIVE_ATTRIBUTES = {"HOSTILE": "hostile", "CONSPIRATORIAL": "conspiratorial"}
+PERSPECTIVE_PATH = "/v1alpha1/comments:analyze"
+#: Paths that never need the bearer token: liveness probes and the API documentation.
+OPEN_PATHS = frozenset({"/healthz", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"})
+
+log = logging.getLogger("moderation.serve")
+
+
+# ------------------------------------------------------------------------ schemas
+class CommentIn(BaseModel):
+    """One comment to score."""
+
+    model_config = ConfigDict(extra="ignore")
+    id: str | int | None = Field(None, description="Your id for the comment, echoed back.")
+    text: str = Field(..., description=f"The comment, at most {MAX_TEXT_CHARS:,} characters.")
+
+
+class ScoreRequest(BaseModel):
+    """Comments to score."""
+
+    comments: list[CommentIn] = Field(..., description=f"At most {MAX_COMMENTS:,} comments.")
+    explain: bool = Field(False, description="Add `reasons`: the words behind each flagged label.")
+
+
+class ScoreResult(BaseModel):
+    """Scores of one comment; ``reasons`` only when ``explain`` was requested."""
+
+    id: str | int | None
+    hostile_score: float
+    conspiratorial_score: float
+    hostile_flag: bool
+    conspiratorial_flag: bool
+    reasons: dict[str, list[str]] | None = None
+
+
+class ScoreResponse(BaseModel):
+    model: str = Field(..., description="Version of the model that scored the comments.")
+    results: list[ScoreResult]
+
+
+class ParseRequest(BaseModel):
+    """A saved page to parse into comments."""
+
+    page: str = Field(..., description="The page: HTML or a plain-text dump of a comment section.")
+    score: bool = Field(True, description="Score each comment.")
+    explain: bool = Field(False, description="With `score`, add `reasons` to each comment.")
+
+
+class ParsedComment(BaseModel):
+    id: str
+    author: str | None
+    text: str
+    parent_id: str | None
+    position: int
+    published: str | None
+    has_image: bool
+    hostile_score: float | None = None
+    conspiratorial_score: float | None = None
+    hostile_flag: bool | None = None
+    conspiratorial_flag: bool | None = None
+    reasons: dict[str, list[str]] | None = None
+
+
+class ParseResponse(BaseModel):
+    model: str | None = Field(None, description="Model version, when the comments were scored.")
+    comments: list[ParsedComment]
+    warnings: list[str] = Field(default_factory=list, description="Parser notes about the page.")
+
+
+class PerspectiveText(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    text: str
+    type: str | None = Field(None, description="PLAIN_TEXT (HTML is scored as given).")
+
+
+class PerspectiveAttribute(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    scoreType: str | None = Field(None, description="Only PROBABILITY is supported.")
+    scoreThreshold: float | None = Field(None, description="Leave out the attribute below this score.")
+
+
+class AnalyzeRequest(BaseModel):
+    """The Perspective API's ``AnalyzeComment`` request (fields this server does not use are ignored)."""
+
+    model_config = ConfigDict(extra="ignore")
+    comment: PerspectiveText
+    requestedAttributes: dict[str, PerspectiveAttribute]
+    languages: list[str] | None = None
+    doNotStore: bool | None = None
+    clientToken: str | None = None
+    spanAnnotations: bool | None = None
+
+
+# ------------------------------------------------------------------------- errors
+class APIError(Exception):
+    """An error answered as ``{"error": {"code": ..., "message": ...}}``."""
+
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+def _error_response(path: str, status: int, code: str, message: str, headers: dict | None = None) -> JSONResponse:
+    """Our error body, or the Google API style (numeric code + status) on the Perspective route."""
+    if path == PERSPECTIVE_PATH:
+        google = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 413: "INVALID_ARGUMENT",
+                  404: "NOT_FOUND", 405: "INVALID_ARGUMENT"}
+        body = {"error": {"code": status, "message": message, "status": google.get(status, "INTERNAL")}}
+    else:
+        body = {"error": {"code": code, "message": message}}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _validation_message(exc: RequestValidationError) -> str:
+    """Where and why the body is invalid, without echoing its content."""
+    parts = []
+    for err in exc.errors()[:5]:
+        loc = ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "body"
+        parts.append(f"{loc}: {err.get('msg', 'invalid')}")
+    more = len(exc.errors()) - 5
+    return "; ".join(parts) + (f"; and {more} more" if more > 0 else "")
+
+
+# ----------------------------------------------------------------- ASGI middleware
+class _Guard:
+    """Pure ASGI middleware: request log (no bodies), bearer-token check, body-size limit.
+
+    The body is read here, up to ``max_bytes``, before the app sees it, so an oversized upload
+    is refused with 413 without being buffered whole, and an unauthenticated one is never read.
+    """
+
+    def __init__(self, app: Any, *, token: str | None, max_bytes: int):
+        self.app = app
+        self.token = token
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        path = scope.get("path", "")
+        status_seen: list[int] = []
+
+        async def send_logged(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                status_seen.append(message["status"])
+            await send(message)
+
+        try:
+            await self._handle(scope, receive, send_logged, path)
+        finally:
+            log.info(
+                "%s %s %s %.1fms",
+                scope.get("method"),
+                path,
+                status_seen[0] if status_seen else "-",
+                (time.perf_counter() - started) * 1000,
+            )
+
+    async def _handle(self, scope: dict, receive: Any, send: Any, path: str) -> None:
+        headers = {k.lower(): v for k, v in scope.get("headers", [])}
+        if self.token and path not in OPEN_PATHS and not self._authorised(headers, scope, path):
+            response = _error_response(
+                path, 401, "unauthorized",
+                "Missing or wrong bearer token: send the header 'Authorization: Bearer <token>' "
+                "with the value of MODERATION_API_TOKEN.",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+            await response(scope, receive, send)
+            return
+        length = headers.get(b"content-length", b"")
+        if length.isdigit() and int(length) > self.max_bytes:
+            await self._too_large(scope, receive, send, path)
+            return
+        body = bytearray()
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                break  # client went away
+            body += message.get("body", b"")
+            if len(body) > self.max_bytes:
+                await self._too_large(scope, receive, send, path)
+                return
+            if not message.get("more_body", False):
+                break
+        replayed = False
+
+        async def replay() -> dict:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": bytes(body), "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    def _authorised(self, headers: dict, scope: dict, path: str) -> bool:
+        assert self.token is not None
+        expected = self.token.encode()
+        auth = headers.get(b"authorization", b"")
+        scheme, _, given = auth.partition(b" ")
+        if scheme.lower() == b"bearer" and hmac.compare_digest(given.strip(), expected):
+            return True
+        if path == PERSPECTIVE_PATH:  # Perspective clients send their API key as ?key=...
+            from urllib.parse import parse_qs
+
+            query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+            return any(hmac.compare_digest(k.encode(), expected) for k in query.get("key", []))
+        return False
+
+    async def _too_large(self, scope: dict, receive: Any, send: Any, path: str) -> None:
+        response = _error_response(
+            path, 413, "body_too_large",
+            f"Request body is over {self.max_bytes:,} bytes; send fewer or shorter comments per request.",
+            headers={"Connection": "close"},
+        )
+        await response(scope, receive, send)
+
+
+# ------------------------------------------------------------------------- helpers
+def _json_safe(value: Any) -> Any:
+    """The model card as plain JSON (numpy scalars, paths, NaN made serialisable)."""
+
+    def default(obj: Any) -> Any:
+        if hasattr(obj, "item"):
+            return obj.item()
+        if isinstance(obj, Path):
+            return str(obj)
+        return str(obj)
+
+    text = json.dumps(value, default=default)
+    return json.loads(text, parse_constant=lambda _: None)
+
+
+def _finite(x: float) -> float:
+    return float(x) if math.isfinite(x) else 0.0
+
+
+def _check_text(text: str, where: str) -> None:
+    if len(text) > MAX_TEXT_CHARS:
+        raise APIError(
+            413, "comment_too_long",
+            f"{where} has {len(text):,} characters; the limit is {MAX_TEXT_CHARS:,}. "
+            "Split or truncate it before scoring.",
+        )
+
+
+# ----------------------------------------------------------------------------- app
+def create_app(model: Model | str | os.PathLike[str] | None = None, *, token: str | None = None) -> FastAPI:
+    """Build the FastAPI application.
+
+    Parameters
+    ----------
+    model : Model, str or path-like, optional
+        The model to serve, or its folder. Default: the default model
+        (``$MODERATION_MODEL``, else ``models/DEFAULT``, else ``models/default``).
+    token : str, optional
+        Bearer token required on every route except ``/healthz`` and the docs. Default: the
+        environment variable ``MODERATION_API_TOKEN`` (unset or empty: no authentication).
+
+    Returns
+    -------
+    fastapi.FastAPI
+        Serve it with uvicorn (``moderation serve`` does this).
+    """
+    from moderation import __version__
+    from moderation.api import default_model, reasons_for
+    from moderation.model import load_model
+
+    if model is None:
+        scorer = default_model()
+    elif isinstance(model, Model):
+        scorer = model
+    else:
+        scorer = load_model(model)
+    if token is None:
+        token = os.environ.get("MODERATION_API_TOKEN") or None
+
+    app = FastAPI(
+        title="moderation",
+        version=__version__,
+        description=(
+            "Score reader comments for HOSTILE and CONSPIRATORIAL content. Limits: "
+            f"{MAX_COMMENTS:,} comments a request, {MAX_TEXT_CHARS:,} characters a comment, "
+            f"{MAX_BODY_BYTES // (1024 * 1024)} MB a body. Errors answer "
+            '`{"error": {"code": ..., "message": ...}}`.'
+        ),
+    )
+    app.state.model = scorer
+    bearer = HTTPBearer(auto_error=False, description="The value of MODERATION_API_TOKEN, when set.")
+    secured = [Depends(bearer)]  # documents the scheme in OpenAPI; _Guard enforces it
+
+    @app.exception_handler(APIError)
+    async def _api_error(request: Request, exc: APIError) -> JSONResponse:
+        return _error_response(request.url.path, exc.status, exc.code, exc.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        path = request.url.path
+        status = 400 if path == PERSPECTIVE_PATH else 422
+        return _error_response(path, status, "invalid_request", _validation_message(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        codes = {404: "not_found", 405: "method_not_allowed"}
+        return _error_response(
+            request.url.path, exc.status_code, codes.get(exc.status_code, "http_error"), str(exc.detail)
+        )
+
+    @app.exception_handler(Exception)
+    async def _internal(request: Request, exc: Exception) -> JSONResponse:
+        log.error("internal error on %s: %s", request.url.path, type(exc).__name__)
+        return _error_response(
+            request.url.path, 500, "internal", "Internal error; the server log names its type."
+        )
+
+    def _result_reasons(text: str, row: Any, explain: bool) -> dict[str, list[str]] | None:
+        if not explain:
+            return None
+        flags = {"hostile": bool(row.hostile_flag), "conspiratorial": bool(row.conspiratorial_flag)}
+        return reasons_for(scorer, text, flags)
+
+    @app.get("/healthz", tags=["service"])
+    def healthz() -> dict[str, str]:
+        """Liveness: ``{"status": "ok", "model": version}`` (never needs the token)."""
+        return {"status": "ok", "model": scorer.version}
+
+    @app.get("/v1/model", tags=["service"], dependencies=secured)
+    def model_card() -> dict[str, Any]:
+        """The served model's card: version, thresholds, metrics and data provenance."""
+        return _json_safe(scorer.card)
+
+    @app.post(
+        "/v1/score", tags=["scoring"], dependencies=secured, response_model=ScoreResponse,
+        response_model_exclude_unset=True,
+    )
+    def score(req: ScoreRequest) -> ScoreResponse:
+        """Score up to 1,000 comments; results come back in request order."""
+        if len(req.comments) > MAX_COMMENTS:
+            raise APIError(
+                413, "too_many_comments",
+                f"{len(req.comments):,} comments; the limit is {MAX_COMMENTS:,} a request. "
+                "Send them in batches.",
+            )
+        for i, c in enumerate(req.comments):
+            _check_text(c.text, f"comments[{i}].text")
+        texts = [c.text for c in req.comments]
+        frame = scorer.score(texts)
+        results = []
+        for c, row in zip(req.comments, frame.itertuples(index=False), strict=True):
+            item = {
+                "id": c.id,
+                "hostile_score": _finite(row.hostile_score),
+                "conspiratorial_score": _finite(row.conspiratorial_score),
+                "hostile_flag": bool(row.hostile_flag),
+                "conspiratorial_flag": bool(row.conspiratorial_flag),
+            }
+            if req.explain:
+                item["reasons"] = _result_reasons(c.text, row, True)
+            results.append(ScoreResult(**item))
+        return ScoreResponse(model=scorer.version, results=results)
+
+    @app.post(
+        "/v1/parse", tags=["scoring"], dependencies=secured, response_model=ParseResponse,
+        response_model_exclude_unset=True,
+    )
+    def parse(req: ParseRequest) -> ParseResponse:
+        """Parse a saved page (HTML or text dump) into its reader comments, scored by default."""
+        from moderation.parse import BinaryFileError, ParseWarning, parse_comments
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ParseWarning)
+            try:
+                # bytes, never str: a str that looks like a path would be read from this server's disk
+                comments = parse_comments(req.page.encode("utf-8", errors="replace"))
+            except BinaryFileError as exc:
+                raise APIError(422, "unreadable_page", str(exc).replace("<bytes>", "page")) from None
+        notes = [str(w.message).replace("<bytes>", "page") for w in caught if issubclass(w.category, ParseWarning)]
+        out: list[ParsedComment] = []
+        frame = scorer.score([c.text for c in comments]) if req.score and comments else None
+        rows = frame.itertuples(index=False) if frame is not None else [None] * len(comments)
+        for c, row in zip(comments, rows, strict=True):
+            item: dict[str, Any] = {
+                "id": c.id, "author": c.author, "text": c.text, "parent_id": c.parent_id,
+                "position": c.position, "published": c.published, "has_image": c.has_image,
+            }
+            if row is not None:
+                item.update(
+                    hostile_score=_finite(row.hostile_score),
+                    conspiratorial_score=_finite(row.conspiratorial_score),
+                    hostile_flag=bool(row.hostile_flag),
+                    conspiratorial_flag=bool(row.conspiratorial_flag),
+                )
+                if req.explain:
+                    item["reasons"] = _result_reasons(c.text, row, True)
+            out.append(ParsedComment(**item))
+        response = ParseResponse(comments=out, warnings=notes)
+        if req.score:
+            response.model = scorer.version
+        return response
+
+    @app.post(PERSPECTIVE_PATH, tags=["perspective"], dependencies=secured)
+    def analyze(req: AnalyzeRequest) -> dict[str, Any]:
+        """Perspective API compatible ``AnalyzeComment``: attributes HOSTILE and CONSPIRATORIAL.
+
+        A Perspective client switches to this server by changing its URL; the API key may be
+        sent as ``?key=`` (compared with ``MODERATION_API_TOKEN``) or as a bearer token.
+        """
+        if not req.requestedAttributes:
+            raise APIError(400, "invalid_request", "No requested attributes; ask for HOSTILE and/or CONSPIRATORIAL.")
+        unknown = [name for name in req.requestedAttributes if name not in PERSPECTIVE_ATTRIBUTES]
+        if unknown:
+            raise APIError(
+                400, "invalid_request",
+                f"Unknown requested attribute(s): {', '.join(unknown)}. This server supports "
+                f"{', '.join(PERSPECTIVE_ATTRIBUTES)}.",
+            )
+        for name, spec in req.requestedAttributes.items():
+            if spec.scoreType not in (None, "PROBABILITY"):
+                raise APIError(400, "invalid_request", f"Attribute {name} supports only scoreType PROBABILITY.")
+        if req.languages and not any(lang.lower().split("-")[0] == "en" for lang in req.languages):
+            raise APIError(
+                400, "invalid_request",
+                f"Attribute {next(iter(req.requestedAttributes))} does not support request languages: "
+                f"{', '.join(req.languages)}. Supported: en.",
+            )
+        _check_text(req.comment.text, "comment.text")
+        row = scorer.score([req.comment.text]).iloc[0]
+        scores: dict[str, Any] = {}
+        for name, spec in req.requestedAttributes.items():
+            value = _finite(row[f"{PERSPECTIVE_ATTRIBUTES[name]}_score"])
+            if spec.scoreThreshold is not None and value < spec.scoreThreshold:
+                continue
+            entry: dict[str, Any] = {"summaryScore": {"value": value, "type": "PROBABILITY"}}
+            if req.spanAnnotations:
+                entry["spanScores"] = [
+                    {"begin": 0, "end": len(req.comment.text), "score": {"value": value, "type": "PROBABILITY"}}
+                ]
+            scores[name] = entry
+        body: dict[str, Any] = {"attributeScores": scores, "languages": ["en"], "detectedLanguages": ["en"]}
+        if req.clientToken is not None:
+            body["clientToken"] = req.clientToken
+        return body
+
+    app.add_middleware(_Guard, token=token, max_bytes=MAX_BODY_BYTES)
+    return app

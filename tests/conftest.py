@@ -1,0 +1,37 @@
+"""Shared pytest fixtures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).parent / "data"
+
+
+# ---------------------------------------------------------------- scoring (tiny model)
+@pytest.fixture(scope="session")
+def tiny_model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Folder of a tiny model trained once per session on tests/data/score/train_tiny.csv.
+
+    Tests of the scoring CLI, API and service use it instead of the shipped default model, so
+    they run before (and independently of) the default model being trained.
+    """
+    import pandas as pd
+
+    from moderation.train import TrainConfig, train_model
+
+    df = pd.read_csv(DATA / "score" / "train_tiny.csv")
+    model = train_model(
+        df, TrainConfig(augment_copies=0, word_max_features=5000, char_max_features=5000)
+    )
+    model.card["version"] = "tiny-test"
+    return model.save(tmp_path_factory.mktemp("models") / "tiny")
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tiny_model_path: Path):
+    """The tiny test model, loaded once per session."""
+    from moderation.model import load_model
+
+    return load_model(tiny_model_path)
