@@ -400,14 +400,21 @@ def _merge_and_split(rows: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
         stats["overridden"][col] = int(((spread["min"] != spread["max"])
                                         & (best["min"] == best["max"])).sum())
     sources = rows.groupby("key", sort=False)
+    # rows are sorted by key then priority, so the first contributor of each key comes first
+    joined_ids: dict[str, list[str]] = {}
+    joined_licences: dict[str, list[str]] = {}
+    for key, source, sid, licence in zip(rows["key"], rows["source"], rows["source_id"],
+                                         rows["licence"], strict=True):
+        joined_ids.setdefault(key, []).append(f"{source}:{sid}")
+        seen = joined_licences.setdefault(key, [])
+        if licence not in seen:
+            seen.append(licence)
     out["text"] = first["text"]
     out["source"] = first["source"]
-    out["licence"] = sources["licence"].agg(lambda s: " + ".join(dict.fromkeys(s)))
+    out["licence"] = [" + ".join(joined_licences[k]) for k in out.index]
     out["split"] = first["split"]
     out["weight"] = first["source"].map(SOURCE_WEIGHTS).fillna(1.0).astype(float)
-    out["source_id"] = sources.apply(
-        lambda g: "|".join(f"{s}:{i}" for s, i in zip(g["source"], g["source_id"], strict=True)),
-        include_groups=False)
+    out["source_id"] = ["|".join(joined_ids[k]) for k in out.index]
     for col in ("kind", "topic", "form", "group"):
         out[col] = first[col].astype("string")
     out["order"] = first["order"]
