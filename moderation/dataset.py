@@ -99,6 +99,8 @@ _FRACTIONS = {"own": (0.70, 0.85), "default": (0.80, 0.90), "trainval": (0.90, 1
 
 #: Jaccard threshold (word sets) above which two texts are near-copies.
 NEAR_COPY_JACCARD = 0.8
+#: Looser threshold among our own comments, which contain paraphrases of one another.
+OWN_NEAR_COPY_JACCARD = 0.6
 
 
 # --------------------------------------------------------------------------------------------
@@ -153,7 +155,8 @@ def near_copy_groups(keys: list[str], *, threshold: float = NEAR_COPY_JACCARD,
     """Link normalised texts whose word sets have Jaccard similarity >= ``threshold``.
 
     MinHash (``num_perm`` permutations, ``bands`` LSH bands) proposes candidates that share a
-    band; each candidate is checked exactly against the first text of its bucket. Cheap and
+    band; candidates are checked exactly (all pairs in buckets of up to 20 texts, otherwise
+    against the bucket's first text). Cheap and
     deterministic (CRC32 token hashes, fixed seeds), it catches paraphrases and templates.
 
     Parameters
@@ -202,14 +205,16 @@ def near_copy_groups(keys: list[str], *, threshold: float = NEAR_COPY_JACCARD,
         for bucket in np.split(order, boundaries):
             if len(bucket) < 2:
                 continue
-            rep = int(nodes[bucket[0]])
-            rep_set = token_sets[rep]
-            for other in bucket[1:]:
-                node = int(nodes[other])
-                other_set = token_sets[node]
-                inter = len(rep_set & other_set)
-                if inter and inter / (len(rep_set) + len(other_set) - inter) >= threshold:
-                    uf.union(rep, node)
+            members = [int(nodes[i]) for i in bucket]
+            # small buckets: check every pair; large ones: each member against the first
+            firsts = members if len(members) <= 20 else members[:1]
+            for pos, left in enumerate(firsts):
+                left_set = token_sets[left]
+                for right in members[pos + 1:]:
+                    right_set = token_sets[right]
+                    inter = len(left_set & right_set)
+                    if inter and inter / (len(left_set) + len(right_set) - inter) >= threshold:
+                        uf.union(left, right)
     return uf
 
 
@@ -358,6 +363,12 @@ def _merge_and_split(rows: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     index = {k: i for i, k in enumerate(keys)}
     rows["node"] = rows["key"].map(index)
     uf = near_copy_groups(keys)
+    # our own comments include deliberate paraphrases: group them at a looser threshold
+    own_nodes = sorted(set(rows.loc[rows["source"] == OWN_SOURCE, "node"]))
+    own_uf = near_copy_groups([keys[i] for i in own_nodes], threshold=OWN_NEAR_COPY_JACCARD,
+                              num_perm=64, bands=32)
+    for local, node in enumerate(own_nodes):
+        uf.union(node, own_nodes[own_uf.find(local)])
     roots = np.fromiter((uf.find(i) for i in range(len(keys))), dtype=np.int64, count=len(keys))
     # the group id is a hash of the group's smallest key (roots are the smallest node index)
     group_ids = {r: "g" + hashlib.sha1(keys[r].encode()).hexdigest()[:12] for r in set(roots)}
@@ -524,7 +535,7 @@ def write_card(df: pd.DataFrame, path: str | Path, *, digest: str | None = None)
             f"{stats['dropped_unlabelled']} merged texts whose labels all became unknown "
             "through conflicts",
             f"- near-copy groups (different normalised texts with word-set Jaccard >= "
-            f"{NEAR_COPY_JACCARD}): "
+            f"{NEAR_COPY_JACCARD}, >= {OWN_NEAR_COPY_JACCARD} among our own comments): "
             f"{stats['near_copy_groups']} groups holding {stats['texts_in_near_copy_groups']} "
             f"texts; rows moved to a more protected split: {stats['rows_moved_by_grouping']} "
             f"(of them from an official split: {stats['official_rows_moved']})",
