@@ -37,11 +37,13 @@ class TrainConfig(dict):
     """Training settings (a dict with defaults; keys are documented in :func:`train_model`)."""
 
     DEFAULTS: dict[str, Any] = {
-        "C": 4.0,
+        # Chosen on validation data (our comments and PAN train's validation split):
+        # stronger regularisation and our comments weighted up generalised best.
+        "C": 0.5,
         "augment_copies": 2,
         "word_max_features": 150_000,
         "char_max_features": 200_000,
-        "source_weights": None,
+        "source_weights": {"news_comments": 10.0, "pan_train": 5.0},
         "seed": 0,
     }
 
