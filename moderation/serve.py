@@ -18,17 +18,18 @@ import json
 import logging
 import math
 import os
+import re
 import time
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 try:
     from fastapi import Depends, FastAPI, Request
     from fastapi.exceptions import RequestValidationError
     from fastapi.responses import JSONResponse
     from fastapi.security import HTTPBearer
-    from pydantic import BaseModel, ConfigDict, Field
+    from pydantic import AfterValidator, BaseModel, ConfigDict, Field
     from starlette.exceptions import HTTPException as StarletteHTTPException
 except ImportError as exc:  # pragma: no cover - exercised without the extra installed
     raise ImportError(
@@ -55,12 +56,27 @@ log = logging.getLogger("moderation.serve")
 
 
 # ------------------------------------------------------------------------ schemas
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
+def _valid_unicode(value: str) -> str:
+    """Refuse lone surrogates (JSON escapes such as \\udc80 that encode no character): they
+    cannot be scored or written back as UTF-8."""
+    if _SURROGATE_RE.search(value):
+        raise ValueError("contains an unpaired surrogate escape (\\ud800-\\udfff); send valid Unicode")
+    return value
+
+
+#: A JSON string that is valid Unicode.
+Text = Annotated[str, AfterValidator(_valid_unicode)]
+
+
 class CommentIn(BaseModel):
     """One comment to score."""
 
     model_config = ConfigDict(extra="ignore")
-    id: str | int | None = Field(None, description="Your id for the comment, echoed back.")
-    text: str = Field(..., description=f"The comment, at most {MAX_TEXT_CHARS:,} characters.")
+    id: Text | int | None = Field(None, description="Your id for the comment, echoed back.")
+    text: Text = Field(..., description=f"The comment, at most {MAX_TEXT_CHARS:,} characters.")
 
 
 class ScoreRequest(BaseModel):
@@ -89,7 +105,7 @@ class ScoreResponse(BaseModel):
 class ParseRequest(BaseModel):
     """A saved page to parse into comments."""
 
-    page: str = Field(..., description="The page: HTML or a plain-text dump of a comment section.")
+    page: Text = Field(..., description="The page: HTML or a plain-text dump of a comment section.")
     score: bool = Field(True, description="Score each comment.")
     explain: bool = Field(False, description="With `score`, add `reasons` to each comment.")
 
@@ -117,13 +133,13 @@ class ParseResponse(BaseModel):
 
 class PerspectiveText(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    text: str
-    type: str | None = Field(None, description="PLAIN_TEXT (HTML is scored as given).")
+    text: Text
+    type: Text | None = Field(None, description="PLAIN_TEXT (HTML is scored as given).")
 
 
 class PerspectiveAttribute(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    scoreType: str | None = Field(None, description="Only PROBABILITY is supported.")
+    scoreType: Text | None = Field(None, description="Only PROBABILITY is supported.")
     scoreThreshold: float | None = Field(None, description="Leave out the attribute below this score.")
 
 
@@ -132,10 +148,10 @@ class AnalyzeRequest(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
     comment: PerspectiveText
-    requestedAttributes: dict[str, PerspectiveAttribute]
-    languages: list[str] | None = None
+    requestedAttributes: dict[Text, PerspectiveAttribute]
+    languages: list[Text] | None = None
     doNotStore: bool | None = None
-    clientToken: str | None = None
+    clientToken: Text | None = None
     spanAnnotations: bool | None = None
 
 
