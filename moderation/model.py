@@ -272,6 +272,7 @@ class Model:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=path.parent))
         try:
+            tmp.chmod(0o755)  # mkdtemp makes it private; a model version is meant to be shared
             joblib.dump(self.pipeline, tmp / MODEL_FILE, compress=3)
             card = dict(self.card)
             card["thresholds"] = self.thresholds
