@@ -311,3 +311,20 @@ def test_empty_csv_gives_an_empty_table(run, tmp_path):
     out = tmp_path / "out.csv"
     assert run(str(src), "-o", str(out))[0] == 0
     assert out.read_text().startswith("text,hostile_score")
+
+
+def test_progress_bar_only_on_a_terminal(run, monkeypatch, tmp_path):
+    big = pd.concat([_input_frame()] * 10, ignore_index=True)
+    src = _write_input(big, tmp_path / "big.csv")
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    _, _, err = run(str(src), "-o", str(tmp_path / "o.csv"), "--chunk-size", "10")
+    assert "big.csv" in err and "\r" in err  # tqdm redraws in place
+    _, _, err = run(str(src), "-o", str(tmp_path / "o.csv"), "--no-progress")
+    assert "\r" not in err and err.startswith("moderation score: 60 rows scored")
+
+
+def test_help_lists_score_and_serve(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert "score" in out and "serve" in out

@@ -302,3 +302,12 @@ def test_serve_command_says_which_extra_to_install(monkeypatch, capsys):
 def test_serve_command_bad_model_is_one_line(capsys, tmp_path):
     assert main(["serve", "--model", str(tmp_path / "none")]) == 2
     assert "No model at" in capsys.readouterr().err
+
+
+def test_lone_surrogates_are_refused_not_500(client):
+    body = '{"comments": [{"id": "\\udc80", "text": "a\\ud800b"}]}'
+    resp = client.post("/v1/score", content=body, headers={"content-type": "application/json"})
+    assert "surrogate" in _error(resp, 422, "invalid_request")
+    body = '{"comments": [{"id": 1, "text": "emoji \\ud83d\\ude05 pair"}]}'  # a valid escaped pair
+    resp = client.post("/v1/score", content=body, headers={"content-type": "application/json"})
+    assert resp.status_code == 200
