@@ -53,6 +53,7 @@ _URL = re.compile(
     r"^(?:https?://|www\.|[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|org|net|co|uk|io|me|ru|de|info|gov|edu|tv|ly)(?:/|$))"
 )
 _NUMBER = re.compile(r"^[£$€]?\d[\d,.:/%]*(?:k|m|bn|st|nd|rd|th|s|am|pm|%)?$")
+_EMAIL = re.compile(r"^[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}$")
 _RUN3 = re.compile(r"(.)\1\1")
 _WORDS = re.compile(r"[a-z]{2,}")
 
@@ -74,14 +75,20 @@ def _fold(raw: str) -> str:
 
 
 def _squeeze(word: str, vocab: Mapping[str, int] | frozenset[str]) -> str:
-    """Shorten stretched letters: 3+ repeats become 2, or 1 when that gives a known word."""
+    """Shorten stretched letters: 3+ repeats become 2, or 1 when that gives a known word.
+
+    Only the stretched runs shrink first, so a real double letter survives ("kiiill" ->
+    "kill", "riggeeed" -> "rigged"); collapsing every double is the last resort.
+    """
     if not _RUN3.search(word):
         return word
     two = re.sub(r"(.)\1{2,}", r"\1\1", word)
     if two in vocab:
         return two
-    one = re.sub(r"(.)\1+", r"\1", word)
-    return one if one in vocab else two
+    for candidate in (re.sub(r"(.)\1{2,}", r"\1", word), re.sub(r"(.)\1+", r"\1", word)):
+        if candidate in vocab:
+            return candidate
+    return two
 
 
 def _deleet(core: str, vocab: Mapping[str, int] | frozenset[str]) -> str | None:
@@ -201,6 +208,10 @@ def normalize_token(raw: str, vocab: Mapping[str, int] | frozenset[str] = LEXICO
     core = t.lstrip(_LEAD_PUNCT).rstrip(_TRAIL_PUNCT)
     if not core:
         return ""
+    if core in _KEEP_NUMBERS:
+        return _KEEP_NUMBERS[core]
+    if _EMAIL.match(core):
+        return URL_TOKEN
     if core.startswith("#") and len(core) > 1:
         core = core.lstrip("#")
     if core.startswith("@") and len(core) > 1:
@@ -223,8 +234,14 @@ def _is_letter_token(raw: str) -> bool:
 _TOKENS = re.compile(r"\S+")
 
 
-def _raw_tokens(text: str) -> list[tuple[int, int, str]]:
-    """Whitespace tokens with spans; runs of 3+ single letters ("s c u m") become one token."""
+def _raw_tokens(
+    text: str, vocab: Mapping[str, int] | frozenset[str] = LEXICON
+) -> list[tuple[int, int, str]]:
+    """Whitespace tokens with spans; runs of 3+ single letters ("s c u m") become one token.
+
+    A leading "a" or "I" stays a word of its own when the rest of the run spells a word
+    ("a s c u m" -> "a", "scum").
+    """
     toks = [(m.start(), m.end(), m.group()) for m in _TOKENS.finditer(text)]
     out: list[tuple[int, int, str]] = []
     i = 0
@@ -233,7 +250,17 @@ def _raw_tokens(text: str) -> list[tuple[int, int, str]]:
         while j < len(toks) and _is_letter_token(toks[j][2]):
             j += 1
         if j - i >= 3:
-            joined = "".join(t[2].rstrip(_TRAIL_PUNCT) or t[2] for t in toks[i:j])
+            cores = [t[2].rstrip(_TRAIL_PUNCT) or t[2] for t in toks[i:j]]
+            joined = "".join(cores)
+            if (
+                j - i >= 4
+                and cores[0].lower() in ("a", "i")
+                and joined.lower() not in vocab
+                and normalize_token(joined[1:], vocab) in vocab
+            ):
+                out.append(toks[i])
+                i += 1
+                joined = joined[1:]
             out.append((toks[i][0], toks[j - 1][1], joined))
             i = j
         else:
@@ -262,7 +289,7 @@ def normalize_tokens(
         Normalised tokens (possibly containing spaces when a hyphenated word splits).
     """
     out: list[Token] = []
-    for start, end, raw in _raw_tokens(text):
+    for start, end, raw in _raw_tokens(text, vocab):
         if cache is not None:
             norm = cache.get(raw)
             if norm is None:

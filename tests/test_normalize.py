@@ -153,11 +153,6 @@ def test_spaced_dotted_and_underscored_letters_are_rejoined(raw: str, expected: 
     assert normalize(raw) == expected
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="normalize.py bug: a single-letter word before spaced letters ('a', 'I') is swallowed "
-    "into the run, so 'you are a s c u m' gives 'you are ascum' instead of '... a scum'",
-)
 @pytest.mark.parametrize("raw", ["you are a s c u m", "what a c u n t", "Only a m o r o n"])
 def test_spaced_letters_after_an_article_are_rejoined(raw: str) -> None:
     target = {"you are a s c u m": "scum", "what a c u n t": "cunt", "Only a m o r o n": "moron"}
@@ -188,12 +183,6 @@ def test_min_count_keeps_rare_training_words_out_of_the_vocabulary() -> None:
     assert tn.transform(["liiiar"]) == ["liiar"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="normalize.py bug: _squeeze collapses every double letter when it tries the 1-letter "
-    "reading, so a stretched word that also has a real double letter is never found: "
-    "'kiiill' -> 'kiill', 'vacciiine' -> 'vacciine', 'riggeeed' -> 'riggeed'",
-)
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [("kiiill", "kill"), ("vacciiine", "vaccine"), ("riggeeed", "rigged"), ("kkkkill", "kill")],
@@ -264,11 +253,6 @@ def test_meaningful_numbers_survive(raw: str, expected: str) -> None:
     assert "xnum" not in words(raw)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="normalize.py bug: _KEEP_NUMBERS is looked up before surrounding punctuation is "
-    "stripped, so 'It was 9/11.' gives 'it was xnum' (also '(9/11)', '9/11,' and '1488.')",
-)
 @pytest.mark.parametrize(
     "raw", ["It was 9/11.", "remember 9/11, people", "(9/11)", "they say 1488."]
 )
