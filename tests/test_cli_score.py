@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from moderation.cli import main
+from moderation.cli.score import UNDECODABLE
 from moderation.model import SCORE_COLUMNS
 
 DATA = Path(__file__).parent / "data" / "score"
@@ -112,7 +113,7 @@ def test_stdin_one_comment_per_line(run, monkeypatch, tmp_path):
     assert got["text"].iloc[0] == "You are a pathetic moron."
     assert pd.isna(got["text"].iloc[1])
     assert got["text"].iloc[2] == "The bakery sells great bread."
-    assert got["error"].fillna("").tolist() == ["", "missing text", "", "text is not valid UTF-8"]
+    assert got["error"].fillna("").tolist() == ["", "missing text", "", UNDECODABLE]
     assert "2 rows scored" in err and "2 rows with errors" in err
 
 
@@ -135,7 +136,7 @@ def test_bad_rows_stay_with_an_error_and_the_run_goes_on(run, tmp_path):
     assert b"caf\xe9 latin-1 text" in raw  # the undecodable bytes are kept as they were
     got = pd.read_csv(out, dtype=str, keep_default_na=False, na_values=[""], encoding="latin-1")
     assert got["id"].tolist() == ["1", "2", "3", "4"]
-    assert got["error"].fillna("").tolist() == ["", "missing text", "text is not valid UTF-8", ""]
+    assert got["error"].fillna("").tolist() == ["", "missing text", UNDECODABLE, ""]
     assert pd.isna(got["hostile_score"].iloc[1]) and pd.isna(got["hostile_flag"].iloc[1])
     assert "2 rows scored" in err and "2 rows with errors" in err
 
@@ -146,7 +147,7 @@ def test_jsonl_non_string_text_is_a_row_error(run, tmp_path):
     out = tmp_path / "out.jsonl"
     assert run(str(src), "-o", str(out))[0] == 0
     rows = [json.loads(line) for line in out.read_text().splitlines()]
-    assert rows[0]["error"] == "text is a int, not a string" and rows[0]["text"] == 42
+    assert rows[0]["error"] == "text is int, not a string" and rows[0]["text"] == 42
     assert rows[1]["error"] is None and rows[1]["extra"] == {"a": 1}
 
 

@@ -38,6 +38,7 @@ LABELS = ("hostile", "conspiratorial")
 SCORE_COLUMNS = ("hostile_score", "conspiratorial_score", "hostile_flag", "conspiratorial_flag")
 
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
+UNDECODABLE = "text is not valid UTF-8; re-save the file as UTF-8"
 
 
 def _threshold(value: str) -> float:
@@ -342,12 +343,10 @@ def row_error(text: Any) -> str | None:
 
     if text is None or text is pd.NA or (isinstance(text, float) and text != text):
         return "missing text"
-    if isinstance(text, bytes):
-        return "text is not valid UTF-8"
+    if isinstance(text, bytes) or (isinstance(text, str) and _SURROGATE_RE.search(text)):
+        return UNDECODABLE
     if not isinstance(text, str):
-        return f"text is a {type(text).__name__}, not a string"
-    if _SURROGATE_RE.search(text):
-        return "text is not valid UTF-8"
+        return f"text is {type(text).__name__}, not a string"
     return None
 
 
