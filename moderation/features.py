@@ -12,7 +12,8 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from scipy import sparse
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
 from sklearn.exceptions import DataConversionWarning
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
@@ -20,9 +21,10 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from moderation.normalize import TextNormalizer
+from moderation.lexicon import CATEGORIES, YOU_WORDS
+from moderation.normalize import QUOTE_TOKEN, TextNormalizer
 
-__all__ = ["LABELS", "LabelwiseClassifier", "make_pipeline"]
+__all__ = ["LABELS", "LabelwiseClassifier", "LexiconFeatures", "make_pipeline"]
 
 #: The two labels, in the column order used everywhere.
 LABELS: tuple[str, str] = ("hostile", "conspiratorial")
@@ -33,7 +35,7 @@ WORD_TOKEN_PATTERN = r"(?u)\b\w+\b"
 def make_features(
     *, word_max_features: int = 150_000, char_max_features: int = 200_000
 ) -> FeatureUnion:
-    """Word 1-2-gram and char_wb 2-5-gram TF-IDF features over normalised text."""
+    """Word 1-2-gram and char_wb 2-5-gram TF-IDF features and lexicon category counts."""
     word = TfidfVectorizer(
         analyzer="word",
         ngram_range=(1, 2),
@@ -55,7 +57,70 @@ def make_features(
         max_features=char_max_features,
         dtype=np.float32,
     )
-    return FeatureUnion([("word", word), ("char", char)])
+    return FeatureUnion([("word", word), ("char", char), ("lexicon", LexiconFeatures())])
+
+
+class LexiconFeatures(TransformerMixin, BaseEstimator):
+    """Counts of word categories (slurs, insults, dehumanising words, violence, ...) per text.
+
+    N-gram weights are learned word by word, so a slur seen twice in training barely counts.
+    Category counts share one weight across every word of a category, and two context
+    features tell attacks from mentions: a category word within three words after "you", and a
+    category word opening or inside a quotation (abuse that is quoted is often condemned).
+
+    Input is normalised text (the output of :class:`~moderation.normalize.TextNormalizer`).
+    """
+
+    def __init__(self, *, window: int = 3) -> None:
+        self.window = window
+
+    def fit(self, X, y=None) -> LexiconFeatures:
+        self.feature_names_ = self._names()
+        return self
+
+    def _names(self) -> list[str]:
+        names = [f"lexicon:{c}" for c in CATEGORIES]
+        names += ["lexicon:you+abuse", "lexicon:quoted+abuse", "lexicon:quote"]
+        return names
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        return np.array(self._names(), dtype=object)
+
+    def matches(self, words: list[str]) -> dict[str, list[int]]:
+        """Feature name -> indices of the words that triggered it."""
+        hits: dict[str, list[int]] = {}
+        abusive = ("insult", "slur", "dehumanising", "violence")
+        last_you, last_quote = -100, -100
+        for i, w in enumerate(words):
+            if w in YOU_WORDS:
+                last_you = i
+            if w == QUOTE_TOKEN:
+                last_quote = i
+                hits.setdefault("lexicon:quote", []).append(i)
+            for cat, vocab in CATEGORIES.items():
+                if w in vocab:
+                    hits.setdefault(f"lexicon:{cat}", []).append(i)
+                    if cat in abusive:
+                        if 0 < i - last_you <= self.window:
+                            hits.setdefault("lexicon:you+abuse", []).append(i)
+                        if 0 < i - last_quote <= self.window:
+                            hits.setdefault("lexicon:quoted+abuse", []).append(i)
+        return hits
+
+    def transform(self, X) -> sparse.csr_matrix:
+        names = self._names()
+        col = {n: j for j, n in enumerate(names)}
+        rows, cols, vals = [], [], []
+        for r, text in enumerate(X):
+            for name, idx in self.matches(str(text).split()).items():
+                rows.append(r)
+                cols.append(col[name])
+                vals.append(np.log1p(len(idx)))
+        return sparse.csr_matrix((vals, (rows, cols)), shape=(_len(X), len(names)), dtype=np.float32)
+
+
+def _len(X) -> int:
+    return X.shape[0] if hasattr(X, "shape") else len(X)
 
 
 class LabelwiseClassifier(ClassifierMixin, BaseEstimator):

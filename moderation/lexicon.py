@@ -9,28 +9,53 @@ The lists are plain data so a team can extend them; order matters only for maske
 
 from __future__ import annotations
 
-#: Profanity, insults and slurs, most likely masked targets first.
-ABUSE_WORDS: tuple[str, ...] = (
+#: Swear words: not hostile on their own ("crap weather"), but common in insults.
+PROFANITY: tuple[str, ...] = (
     "fuck", "fucking", "fucker", "fuckers", "fucked", "motherfucker", "shit", "shite", "shitty",
-    "bullshit", "cunt", "cunts", "bitch", "bitches", "bastard", "bastards", "ass", "arse",
-    "asshole", "assholes", "arsehole", "arseholes", "dick", "dickhead", "dickheads", "prick",
-    "pricks", "twat", "twats", "wanker", "wankers", "tosser", "tossers", "piss", "pissed",
-    "crap", "damn", "hell", "bollocks", "slut", "sluts", "whore", "whores", "skank", "cock",
-    "idiot", "idiots", "idiotic", "moron", "morons", "moronic", "stupid", "imbecile",
-    "imbeciles", "cretin", "cretins", "retard", "retards", "retarded", "halfwit", "dimwit",
-    "scum", "scumbag", "scumbags", "filth", "filthy", "vermin", "parasite", "parasites",
-    "pig", "pigs", "rat", "rats", "cockroach", "cockroaches", "animal", "animals", "savage",
-    "savages", "trash", "garbage", "loser", "losers", "clown", "clowns", "pathetic", "disgusting",
-    "traitor", "traitors", "degenerate", "degenerates", "subhuman", "subhumans", "freak",
-    "freaks", "nazi", "nazis", "commie", "commies", "libtard", "libtards", "snowflake",
+    "bullshit", "piss", "pissed", "crap", "damn", "hell", "bollocks", "fkn", "wtf",
+)
+
+#: Words that insult a person.
+INSULTS: tuple[str, ...] = (
+    "cunt", "cunts", "bitch", "bitches", "bastard", "bastards", "ass", "arse", "asshole",
+    "assholes", "arsehole", "arseholes", "dick", "dickhead", "dickheads", "prick", "pricks", "twat",
+    "twats", "wanker", "wankers", "tosser", "tossers", "slut", "sluts", "whore", "whores", "skank",
+    "cock", "idiot", "idiots", "idiotic", "moron", "morons", "moronic", "stupid", "imbecile",
+    "imbeciles", "cretin", "cretins", "halfwit", "dimwit", "scumbag", "scumbags", "loser", "losers",
+    "clown", "clowns", "pathetic", "traitor", "traitors", "degenerate", "degenerates", "freak",
+    "freaks", "libtard", "libtards", "snowflake", "snowflakes", "numpty", "gobshite", "muppet",
+    "muppets", "dumb", "thick", "brainless", "gormless", "pillock", "plonker", "nonce", "nonces",
+    "retard", "retards", "retarded",
+)
+
+#: Slurs aimed at groups (ethnicity, religion, orientation, gender identity, disability).
+SLURS: tuple[str, ...] = (
     "nigger", "niggers", "nigga", "niggas", "negro", "coon", "coons", "spic", "spics",
     "wetback", "wetbacks", "chink", "chinks", "gook", "gooks", "paki", "pakis", "kike", "kikes",
     "yid", "yids", "raghead", "ragheads", "towelhead", "towelheads", "sandnigger", "gyppo",
-    "gyppos", "pikey", "pikeys", "gypsy", "gypsies", "faggot", "faggots", "fag", "fags", "dyke",
-    "dykes", "poof", "poofs", "queer", "tranny", "trannies", "shemale", "spaz", "spastic",
-    "mong", "cripple", "cripples", "kill", "killed", "killing", "die", "dead", "death", "hang",
-    "shoot", "burn", "kys", "rape", "deport", "exterminate", "gas", "lynch", "stab", "beat",
+    "gyppos", "pikey", "pikeys", "faggot", "faggots", "fag", "fags", "dyke", "dykes", "poof",
+    "poofs", "tranny", "trannies", "shemale", "spaz", "spastic", "mong", "cripple", "cripples",
+    "zio", "zios", "kraut", "krauts", "dago", "dagos", "wop", "wops", "jap", "japs", "slag",
+    "slags", "goyim", "mongs", "retard",
 )
+
+#: Words that deny people their humanity, the core of group contempt.
+DEHUMANISING: tuple[str, ...] = (
+    "scum", "filth", "filthy", "vermin", "parasite", "parasites", "pig", "pigs", "rat", "rats",
+    "cockroach", "cockroaches", "animal", "animals", "savage", "savages", "trash", "garbage",
+    "subhuman", "subhumans", "disgusting", "infestation", "infest", "breed", "breeding", "hordes",
+    "horde", "leeches", "leech", "plague", "disease", "apes", "monkeys", "reptiles", "lice",
+)
+
+#: Violence and harm: threats, wishes of death, calls for expulsion.
+VIOLENCE: tuple[str, ...] = (
+    "kill", "killed", "killing", "die", "dead", "death", "hang", "hanged", "shoot", "shot", "burn",
+    "kys", "rape", "deport", "exterminate", "gas", "gassed", "lynch", "stab", "beat", "torch",
+    "bullet", "bullets", "string", "rope", "unalive", "wipe", "cleanse", "purge",
+)
+
+#: Profanity, insults and slurs, most likely masked targets first.
+ABUSE_WORDS: tuple[str, ...] = tuple(dict.fromkeys(PROFANITY + INSULTS + SLURS + DEHUMANISING + VIOLENCE))
 
 #: Group names and identity terms, disguised both by abusers and to evade keyword filters.
 GROUP_WORDS: tuple[str, ...] = (
@@ -55,6 +80,27 @@ CONSPIRACY_WORDS: tuple[str, ...] = (
     "sheeple", "rigged", "deep", "state", "puppet", "puppets", "controlled", "narrative",
     "propaganda", "mainstream", "media", "bioweapon", "5g", "nwo", "truth", "awake", "wake",
 )
+
+#: Word categories counted as features, so a rare slur shares weight with common ones.
+CATEGORIES: dict[str, frozenset[str]] = {
+    "profanity": frozenset(PROFANITY),
+    "insult": frozenset(INSULTS),
+    "slur": frozenset(SLURS),
+    "dehumanising": frozenset(DEHUMANISING),
+    "violence": frozenset(VIOLENCE),
+    "group": frozenset(GROUP_WORDS),
+    "conspiracy": frozenset(
+        {
+            "globalist", "globalists", "globalism", "illuminati", "freemason", "freemasons", "cabal",
+            "soros", "rothschild", "rothschilds", "bilderberg", "wef", "plandemic", "scamdemic",
+            "chemtrail", "chemtrails", "depopulation", "psyop", "microchip", "microchips", "sheeple",
+            "nwo", "bioweapon", "eurabia", "hoax", "staged", "rigged", "puppet", "puppets", "agenda",
+            "xecho", "nineeleven", "haarp", "lizard", "lizards", "zog", "globohomo",
+        }
+    ),
+}
+#: Second-person words: an insult next to one of these is aimed at someone.
+YOU_WORDS: frozenset[str] = frozenset({"you", "your", "youre", "yourself", "u", "ur", "ya", "yer", "thou"})
 
 #: Every word the normaliser may resolve a disguised token to.
 LEXICON: frozenset[str] = frozenset(ABUSE_WORDS + GROUP_WORDS + CONSPIRACY_WORDS)

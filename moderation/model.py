@@ -197,8 +197,17 @@ class Model:
             owner.extend([k] * len(tok.text))
             owner.append(k)
         occurrences: dict[tuple[str, str], list[tuple[int, int]]] = {}
+        vocabularies: dict[str, dict[str, int]] = {}
         for name, vec in union.transformer_list:
-            vocab = vec.vocabulary_
+            if not hasattr(vec, "vocabulary_"):  # lexicon category counts
+                vocabularies[name] = {n: i for i, n in enumerate(vec.get_feature_names_out())}
+                spans = [(m.start(), m.end()) for m in re.finditer(r"\S+", norm_text)]
+                for feature, idxs in vec.matches(norm_text.split()).items():
+                    for i in idxs:
+                        span = _span(tokens, owner, *spans[i])
+                        occurrences.setdefault((name, feature), []).append(span)
+                continue
+            vocab = vocabularies[name] = vec.vocabulary_
             lo, hi = vec.ngram_range
             if vec.analyzer == "word":
                 words = [(m.group(), m.start(), m.end()) for m in re.finditer(WORD_TOKEN_PATTERN, norm_text)]
@@ -219,9 +228,9 @@ class Model:
                                 occurrences.setdefault((name, gram), []).append(span)
         X = union.transform([norm_text]).tocsr()
         offsets, start = {}, 0
-        for name, vec in union.transformer_list:
+        for name, _ in union.transformer_list:
             offsets[name] = start
-            start += len(vec.vocabulary_)
+            start += len(vocabularies[name])
         result: dict[str, list[dict[str, Any]]] = {}
         row = X.getrow(0).toarray().ravel()
         for j, label in enumerate(LABELS):
@@ -229,7 +238,7 @@ class Model:
             slope = float(clf.calibration_[j, 0])
             items = []
             for (name, gram), spans in occurrences.items():
-                col = offsets[name] + union.get_params()[name].vocabulary_[gram]
+                col = offsets[name] + vocabularies[name][gram]
                 weight = float(row[col] * coef[col] * slope)
                 if weight <= 0:
                     continue

@@ -25,6 +25,7 @@ __all__ = ["TextNormalizer", "Token", "normalize", "normalize_tokens"]
 URL_TOKEN = "xurl"
 USER_TOKEN = "xuser"
 NUMBER_TOKEN = "xnum"
+QUOTE_TOKEN = "xquote"  # marks a word that opens a quotation: quoted abuse is often condemned
 ECHO_TOKEN = "xecho"  # the antisemitic "(((name)))" echo brackets
 # Numbers that carry meaning of their own and must not become the number placeholder.
 _KEEP_NUMBERS = {"9/11": "nineeleven", "9-11": "nineeleven", "14/88": "fourteen88", "1488": "fourteen88"}
@@ -46,6 +47,7 @@ _LEET: dict[str, str] = {
     "!": "il", "|": "il", "€": "e", "+": "t",
 }
 _MASK_CHARS = "*#%"
+_OPEN_QUOTES = "\"'‘“«„"
 _LEAD_PUNCT = "\"'([{<«“‘„`¿¡-–—…"
 _TRAIL_PUNCT = "\"'.,;:?!)]}>»”’…-–—"
 _SEPARATORS = re.compile(r"[._\-·•~^/\\]+")
@@ -208,6 +210,9 @@ def normalize_token(raw: str, vocab: Mapping[str, int] | frozenset[str] = LEXICO
     core = t.lstrip(_LEAD_PUNCT).rstrip(_TRAIL_PUNCT)
     if not core:
         return ""
+    if t[0] in _OPEN_QUOTES and len(t) > 1:
+        rest = normalize_token(t[1:], vocab)
+        return f"{QUOTE_TOKEN} {rest}" if rest else ""
     if core in _KEEP_NUMBERS:
         return _KEEP_NUMBERS[core]
     if _EMAIL.match(core):

@@ -119,6 +119,10 @@ def train_model(
     cfg = config or TrainConfig()
     started = time.perf_counter()
     data = data.reset_index(drop=True)
+    if dataset_hash is None and "weight" in data:
+        from moderation.dataset import content_hash
+
+        dataset_hash = content_hash(data)
     for label in LABELS:
         data[label] = pd.to_numeric(data[label], errors="coerce").astype(float)
     train = data[(data["split"] == "train") & data[list(LABELS)].notna().any(axis=1)]
