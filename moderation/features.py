@@ -9,6 +9,7 @@ that label is known, and its own Platt calibration fitted on validation data.
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
@@ -112,11 +113,14 @@ class LexiconFeatures(TransformerMixin, BaseEstimator):
         col = {n: j for j, n in enumerate(names)}
         rows, cols, vals = [], [], []
         for r, text in enumerate(X):
-            for name, idx in self.matches(str(text).split()).items():
+            for name, idx in self.matches(_WORD_RE.findall(str(text))).items():
                 rows.append(r)
                 cols.append(col[name])
                 vals.append(np.log1p(len(idx)))
         return sparse.csr_matrix((vals, (rows, cols)), shape=(_len(X), len(names)), dtype=np.float32)
+
+
+_WORD_RE = re.compile(WORD_TOKEN_PATTERN)
 
 
 def _len(X) -> int:

@@ -201,8 +201,9 @@ class Model:
         for name, vec in union.transformer_list:
             if not hasattr(vec, "vocabulary_"):  # lexicon category counts
                 vocabularies[name] = {n: i for i, n in enumerate(vec.get_feature_names_out())}
-                spans = [(m.start(), m.end()) for m in re.finditer(r"\S+", norm_text)]
-                for feature, idxs in vec.matches(norm_text.split()).items():
+                found = list(re.finditer(WORD_TOKEN_PATTERN, norm_text))
+                spans = [(m.start(), m.end()) for m in found]
+                for feature, idxs in vec.matches([m.group() for m in found]).items():
                     for i in idxs:
                         span = _span(tokens, owner, *spans[i])
                         occurrences.setdefault((name, feature), []).append(span)
