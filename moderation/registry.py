@@ -35,8 +35,9 @@ class ModelRegistry:
         """Version names (folders with a model card), oldest first."""
         if not self.root.is_dir():
             return []
-        found = [p for p in self.root.iterdir() if p.is_dir() and (p / CARD_FILE).is_file()]
-        return [p.name for p in sorted(found, key=lambda p: (read_card(p).get("created", ""), p.name))]
+        found = [p for p in self.root.iterdir()
+                 if p.is_dir() and not p.name.startswith(".") and (p / CARD_FILE).is_file()]
+        return [p.name for p in sorted(found, key=lambda p: (_card(p).get("created", ""), p.name))]
 
     def default_name(self) -> str | None:
         """Name of the current default version, or None when there is none."""
@@ -66,7 +67,7 @@ class ModelRegistry:
         current = self.default_name()
         rows = []
         for name in self.names():
-            card = read_card(self.root / name)
+            card = _card(self.root / name)
             own = card.get("validation_metrics", {}).get("source", {}).get("news_comments", {})
             rows.append(
                 {
@@ -76,6 +77,7 @@ class ModelRegistry:
                     "hostile_f1": own.get("hostile", {}).get("f1"),
                     "conspiratorial_f1": own.get("conspiratorial", {}).get("f1"),
                     "labels_files": len(card.get("labels_files", [])),
+                    "gate": (card.get("gate") or {}).get("passed"),
                     "size_mb": round(card.get("model_bytes", 0) / 1e6, 1),
                 }
             )
@@ -84,6 +86,8 @@ class ModelRegistry:
     # --------------------------------------------------------------- changes
     def use(self, name: str) -> None:
         """Make version ``name`` the default (the previous default goes on the history)."""
+        if not name or name.startswith(".") or Path(name).name != name:
+            raise FileNotFoundError(f"{name!r} is not a model version name.")
         self.path(name)
         previous = self.default_name()
         if previous == name:
@@ -95,8 +99,11 @@ class ModelRegistry:
     def rollback(self) -> str:
         """Return to the previous default; returns its name."""
         hist = self.history()
-        while hist and not (self.root / hist[-1] / CARD_FILE).is_file():
-            hist.pop()  # skip versions deleted since
+        current = self.default_name()
+        # skip versions deleted since, and the current default itself (left there when a
+        # change was interrupted between writing HISTORY and DEFAULT)
+        while hist and (hist[-1] == current or not (self.root / hist[-1] / CARD_FILE).is_file()):
+            hist.pop()
         if not hist:
             raise LookupError("There is no previous default model to roll back to.")
         name = hist.pop()
@@ -105,6 +112,7 @@ class ModelRegistry:
         return name
 
     def _write(self, filename: str, content: str) -> None:
+        """Replace ``filename`` in the models folder atomically."""
         self.root.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{filename}-", dir=self.root)
         try:
@@ -114,3 +122,11 @@ class ModelRegistry:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+
+
+def _card(folder: Path) -> dict[str, Any]:
+    """The card of ``folder``, or an empty dict when it cannot be read."""
+    try:
+        return read_card(folder)
+    except (OSError, ValueError):
+        return {}

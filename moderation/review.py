@@ -58,7 +58,7 @@ def select_for_review(
     series = pd.Series(texts) if not isinstance(texts, pd.Series) else texts
     series = series[series.notna()].astype(str)
     series = series[series.str.strip() != ""]
-    if series.empty:
+    if series.empty or n < 1:
         return pd.DataFrame(columns=["text", *LABELS, "hostile_score", "conspiratorial_score", "uncertainty"])
     scores = model.predict_proba(series.tolist())
     thr = np.array([model.thresholds[label] for label in LABELS])

@@ -35,7 +35,8 @@ def run(args: argparse.Namespace) -> int:
                     f"{k.split('_')[0]} F1 {r[k]:.3f}" for k in ("hostile_f1", "conspiratorial_f1") if r[k] is not None
                 )
                 mark = "*" if r["default"] else " "
-                print(f"{mark} {r['name']:<32} {r['created']:<26} {r['size_mb']:>5} MB  {f1}")
+                note = "  (failed the gate)" if r["gate"] is False else ""
+                print(f"{mark} {r['name']:<32} {r['created']:<26} {r['size_mb']:>5} MB  {f1}{note}".rstrip())
         elif args.action == "use":
             registry.use(args.name)
             print(f"default model is now {args.name}")

@@ -30,6 +30,8 @@ def run(args: argparse.Namespace) -> int:
     from moderation.model import load_model
     from moderation.review import select_for_review
 
+    if args.n < 1:
+        raise CLIError(f"-n must be at least 1, not {args.n}")
     path = Path(args.input)
     if not path.is_file():
         raise CLIError(f"{path}: no such file")
@@ -49,9 +51,12 @@ def run(args: argparse.Namespace) -> int:
         column = args.text_column or next((c for c in TEXT_COLUMNS if c in frame.columns), None)
         if column is None or column not in frame.columns:
             raise CLIError(f"{path}: no text column; name it with --text-column (columns: {', '.join(map(str, frame.columns))})")
-    picked = select_for_review(frame[column], load_model(args.model), n=args.n)
-    if column != "text":
-        picked = picked.rename(columns={"text": column}).rename(columns={column: "text"})
+    try:
+        model = load_model(args.model)
+    except (OSError, RuntimeError) as exc:
+        raise CLIError(str(exc)) from None
+    # the output is a labels file: its text column is always called "text"
+    picked = select_for_review(frame[column], model, n=args.n)
     extra = [c for c in ("id",) if c in frame.columns]
     for c in extra:
         picked.insert(0, c, frame.loc[picked.index, c].to_numpy())

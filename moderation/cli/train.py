@@ -33,7 +33,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--force", action="store_true", help="promote the new version even if the gate fails")
     p.add_argument("--skip-invalid", action="store_true", help="train on the valid rows, report the skipped ones")
     p.add_argument("--label-weight", type=float, default=None, metavar="W",
-                   help="sample weight of your labels (default: 20; our own comments weigh 10)")
+                   help="sample weight of your labels (default: 20; our own comments weigh 4)")
     p.add_argument("--no-promote", action="store_true", help="save the version but never make it the default")
     p.set_defaults(func=run)
 
@@ -48,31 +48,48 @@ def run(args: argparse.Namespace) -> int:
         out = Path(args.out)
         root, name = out.parent, out.name
     registry = ModelRegistry(root)
-    if name and (registry.root / name).exists():
-        raise CLIError(f"{registry.root / name} already exists; pick another --name (versions are never overwritten).")
-    trainer = Trainer(
-        labels=args.labels,
-        base=args.base,
-        corpora=args.corpora,
-        label_weight=args.label_weight or NEW_LABEL_WEIGHT,
-        skip_invalid=args.skip_invalid,
-        name=name,
-        force=args.force,
-        promote=not args.no_promote,
-        registry=registry,
-    )
     try:
-        trainer.validate()
+        trainer = Trainer(
+            labels=args.labels,
+            base=args.base,
+            corpora=args.corpora,
+            label_weight=NEW_LABEL_WEIGHT if args.label_weight is None else args.label_weight,
+            skip_invalid=args.skip_invalid,
+            name=name,
+            force=args.force,
+            promote=not args.no_promote,
+            registry=registry,
+        )
+        trainer.check_name()
+    except (ValueError, FileExistsError) as exc:
+        raise CLIError(str(exc)) from None
+    try:
+        labels = trainer.validate()
     except LabelsError as exc:
         for problem in exc.problems:
             print(f"moderation train: {problem}", file=sys.stderr)
-        raise CLIError(f"{len(exc.problems)} invalid label row(s); nothing was trained and models/ is "
-                       "unchanged. Fix the rows or pass --skip-invalid.") from None
+        raise CLIError(f"{len(exc.problems)} problem(s) in the labels; nothing was trained and "
+                       f"{registry.root} is unchanged. Fix the rows"
+                       + (" or pass --skip-invalid." if not any(p.fatal for p in exc.problems) else ".")
+                       ) from None
+    if args.base == "none" and labels.empty:
+        raise CLIError("--base none needs at least one --labels file with labelled rows.")
     for problem in trainer.problems:
         print(f"moderation train: skipped {problem}", file=sys.stderr)
     if trainer.problems:
         print(f"moderation train: skipped {len(trainer.problems)} invalid row(s)", file=sys.stderr)
-    result = trainer.run()
+    ignored = labels.attrs.get("unlabelled", 0)
+    if ignored:
+        print(f"moderation train: ignored {ignored} row(s) with both labels empty", file=sys.stderr)
+    if args.labels:
+        counts = ", ".join(f"{label} {int((labels[label] == 1).sum())}/{int((labels[label] == 0).sum())}"
+                           for label in ("hostile", "conspiratorial"))
+        print(f"labels: {len(labels)} row(s) from {len(args.labels)} file(s) (1/0: {counts})")
+    print(f"training {trainer.name} ...", flush=True)
+    try:
+        result = trainer.run()
+    except (ValueError, FileExistsError) as exc:
+        raise CLIError(f"training failed: {exc}; {registry.root} is unchanged") from None
     card = result["model"].card
     print(f"trained {result['path']} on {card['training_rows']:,} rows in {card['training_seconds']}s")
     print("thresholds: " + ", ".join(f"{k} {v:.3f}" for k, v in card["thresholds"].items()))
@@ -81,9 +98,16 @@ def run(args: argparse.Namespace) -> int:
         print("validation F1 (our comments): " + ", ".join(f"{k} {v['f1']:.3f}" for k, v in own.items()))
     gate = result["gate"]
     if gate.rows:
+        print(f"gate: F1 of the new version against the current default {card['gate']['compared_with']}")
         print(gate.table())
-    print(("promoted: " if result["promoted"] else "not promoted: ") + "; ".join(gate.reasons))
-    if not result["promoted"]:
+    if result["promoted"]:
+        forced = " (--force)" if not gate.passed else ""
+        print(f"promoted{forced}: {result['path'].name} is the default; " + "; ".join(gate.reasons))
+    elif args.no_promote:
+        print(f"not promoted (--no-promote); the gate {'passed' if gate.passed else 'failed'}: "
+              + "; ".join(gate.reasons))
+    else:
+        print("not promoted: " + "; ".join(gate.reasons))
         print(f"the default stays {registry.default_name()}; use `moderation models use {result['path'].name}` "
               "or retrain with --force to promote it anyway")
     return 0

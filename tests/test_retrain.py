@@ -1,0 +1,250 @@
+"""Retraining with a team's own labels: validation, override, gate, versions (moderation.retrain).
+
+CI trains only on our committed comments (the corpus folder points nowhere) with a small config.
+The coined-word test teaches a made-up slur ("vankrel") and a made-up conspiracy ("the Velmora
+Directive", tests/data/retrain/new_labels.csv) and checks that unseen comments using them flip
+while the benchmark holds within the promotion gate.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import moderation
+import moderation.retrain
+from moderation.model import load_model, read_card
+from moderation.registry import ModelRegistry
+from moderation.retrain import (
+    MAX_BENCHMARK_DROP,
+    NEW_SOURCE,
+    GateResult,
+    LabelsError,
+    Trainer,
+    _combine,
+    _holdout,
+    load_labels,
+)
+from moderation.train import TrainConfig
+
+pytestmark = pytest.mark.filterwarnings("ignore::moderation.corpora.DatasetWarning")
+
+DATA = Path(__file__).parent / "data" / "retrain"
+NO_CORPORA = "/nonexistent/corpora"
+#: Small and fast, otherwise the shipped defaults (C, source weights).
+SMALL = TrainConfig(augment_copies=1, word_max_features=20_000, char_max_features=20_000)
+
+
+def base_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A models folder holding one version, ``base`` (the default), trained once per session
+    on our own comments with :data:`SMALL`; later runs inherit its config."""
+    root = tmp_path_factory.getbasetemp() / "retrain-base-models"
+    if not (root / "DEFAULT").is_file():
+        Trainer(corpora=NO_CORPORA, config=SMALL, registry=ModelRegistry(root), name="base").run()
+    return root
+
+
+@pytest.fixture
+def models_dir(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> Path:
+    """A private copy of the base models folder."""
+    return Path(shutil.copytree(base_models(tmp_path_factory), tmp_path / "models"))
+
+
+# ------------------------------------------------------------------------------ load_labels
+def test_load_labels_accepts_every_allowed_value_and_merges_same_text(tmp_path: Path) -> None:
+    labels, problems = load_labels(DATA / "formats.jsonl")
+    assert problems == []
+    got = {t: (h, c) for t, h, c in labels[["text", "hostile", "conspiratorial"]].itertuples(index=False)}
+    assert got["Only a vankrel would park there."] == (1.0, 0.0)
+    assert got["The Velmora Directive planned the floods."] == (0.0, 1.0)
+    h, c = got["The bus was late again this morning."]
+    assert h == 0.0 and np.isnan(c)
+    h, c = got["The new library opens on Monday."]
+    assert np.isnan(h) and c == 0.0
+    assert labels.set_index("text").loc["The new library opens on Monday.", "line"] == 5
+
+    # one file gives hostile, another conspiratorial, for the same normalised text: both kept
+    a = tmp_path / "a.csv"
+    a.write_text("text,hostile\nOnly a vankrel would park there.,1\n")
+    b = tmp_path / "b.csv"
+    b.write_text("text,conspiratorial\nonly a vankrel would park there,0\n")
+    merged, _ = load_labels([a, b])
+    assert len(merged) == 1
+    assert (merged.loc[0, "hostile"], merged.loc[0, "conspiratorial"]) == (1.0, 0.0)
+
+
+def test_rows_with_no_label_are_ignored_not_errors(tmp_path: Path) -> None:
+    path = tmp_path / "half_done.csv"
+    path.write_text("text,hostile,conspiratorial\nFilled in.,1,0\nNot yet.,,\nAlso not yet.,,\n")
+    labels, problems = load_labels(path)
+    assert problems == []
+    assert labels["text"].tolist() == ["Filled in."]
+    assert labels.attrs["unlabelled"] == 2
+
+
+@pytest.mark.parametrize(
+    "files, expected",
+    [
+        (["bad_empty_text.csv"], ["bad_empty_text.csv:3: empty text"]),
+        (["bad_value.csv"], ["bad_value.csv:5: conspiratorial value 'maybe' is not one of"]),
+        (["conflict_a.csv", "conflict_b.csv"],
+         ["conflict_a.csv:3: same text labelled hostile=1 here and hostile=0 at ",
+          "conflict_b.csv:3: same text labelled hostile=0 here and hostile=1 at "]),
+        (["missing_columns.csv"], ["missing_columns.csv:1: needs a 'text' column"]),
+        (["no_such_file.csv"], ["no_such_file.csv: file not found"]),
+    ],
+)
+def test_invalid_labels_are_reported_with_file_and_line(files: list[str], expected: list[str]) -> None:
+    with pytest.raises(LabelsError) as info:
+        load_labels([DATA / f for f in files])
+    messages = [str(p).replace(str(DATA) + "/", "") for p in info.value.problems]
+    assert len(messages) == len(expected)
+    for message, start in zip(sorted(messages), sorted(expected), strict=True):
+        assert message.startswith(start), message
+
+
+def test_skip_invalid_keeps_the_valid_rows_but_never_a_broken_file() -> None:
+    labels, problems = load_labels([DATA / "bad_value.csv", DATA / "bad_empty_text.csv"], skip_invalid=True)
+    assert sorted(labels["text"].str[:20]) == sorted(
+        ["The bus was late aga", "The council meeting ", "Only a vankrel would"]
+    )
+    assert [(Path(p.file).name, p.line) for p in problems] == [("bad_value.csv", 5), ("bad_empty_text.csv", 3)]
+    with pytest.raises(LabelsError, match="needs a 'text' column"):
+        load_labels([DATA / "new_labels.csv", DATA / "missing_columns.csv"], skip_invalid=True)
+
+
+def test_load_labels_reads_dataframes_with_nullable_labels() -> None:
+    frame = pd.DataFrame({"text": ["a vankrel", "the Velmora Directive did it", None],
+                          "hostile": pd.array([1, pd.NA, 0], dtype="Int8"),
+                          "conspiratorial": pd.array([0, 1, 0], dtype="Int8")})
+    with pytest.raises(LabelsError) as info:
+        load_labels(frame)
+    assert [str(p) for p in info.value.problems] == ["<DataFrame>:3: empty text"]
+    labels, _ = load_labels(frame.iloc[:2])
+    assert labels["hostile"].tolist()[0] == 1.0 and np.isnan(labels["hostile"].tolist()[1])
+
+
+# -------------------------------------------------------------------- combining with the base
+def test_new_labels_override_the_base_and_weigh_more() -> None:
+    base = pd.DataFrame({"text": ["Only a vankrel would park there.", "Untouched row."],
+                         "hostile": [0, 1], "conspiratorial": [0, 0], "source": "news_comments",
+                         "licence": "MIT", "split": ["test", "train"], "weight": [10.0, 10.0], "kind": None})
+    labels = pd.DataFrame({"text": ["only a VANKREL would park there!"], "hostile": [1.0],
+                           "conspiratorial": [np.nan], "file": "x.csv", "line": [2]})
+    out = _combine(base, labels, weight=20.0)
+    assert len(out) == 2
+    new = out[out["source"] == NEW_SOURCE].iloc[0]
+    assert (new["hostile"], new["weight"]) == (1.0, 20.0)
+    assert out[out["source"] == "news_comments"]["text"].tolist() == ["Untouched row."]
+
+
+def test_holdout_is_a_deterministic_fifth() -> None:
+    texts = pd.Series([f"comment number {i}" for i in range(2000)])
+    first, again = _holdout(texts), _holdout(texts)
+    assert (first == again).all()
+    assert 0.17 < first.mean() < 0.23
+    labels, _ = load_labels(DATA / "new_labels.csv")
+    held = _holdout(labels["text"])
+    assert 0 < held.sum() < len(labels) / 2
+
+
+# ------------------------------------------------------------------ coined words, end to end
+def test_new_labels_teach_a_coined_slur_and_conspiracy(models_dir: Path) -> None:
+    registry = ModelRegistry(models_dir)
+    unseen = pd.read_csv(DATA / "unseen.csv")
+    negatives = pd.read_csv(DATA / "unseen_negatives.csv")
+    before = load_model(registry.path("base"))
+
+    result = Trainer(labels=DATA / "new_labels.csv", corpora=NO_CORPORA, registry=registry,
+                     name="coined").run()
+    after = load_model(registry.path("coined"))
+
+    for label in ("hostile", "conspiratorial"):
+        rows = unseen[unseen[label] == 1]
+        old = before.score(rows["text"])[f"{label}_score"]
+        new = after.score(rows["text"])[f"{label}_score"]
+        assert (old < before.thresholds[label]).all(), f"base model already flags {label}: {old.tolist()}"
+        assert (new >= after.thresholds[label]).all(), f"retrained model misses {label}: {new.tolist()}"
+    neutral = after.score(negatives.loc[negatives["kind"] == "neutral", "text"])
+    assert not neutral[["hostile_flag", "conspiratorial_flag"]].to_numpy().any()
+
+    gate: GateResult = result["gate"]
+    assert gate.passed and result["promoted"], gate.table()
+    assert registry.default_name() == "coined"
+    bench = [r for r in gate.rows if r["set"] == "news_comments"]
+    held = [r for r in gate.rows if r["set"].startswith("new labels")]
+    assert {r["label"] for r in bench} == {"hostile", "conspiratorial"}
+    assert all(r["change"] >= -MAX_BENCHMARK_DROP for r in bench), gate.table()
+    assert held and all(r["change"] >= 0 for r in held), gate.table()
+    assert any(r["change"] > 0 for r in held), gate.table()
+
+    card = read_card(registry.path("coined"))
+    assert card["config"]["word_max_features"] == SMALL["word_max_features"]  # inherited
+    [info] = card["labels_files"]
+    assert info["file"] == "new_labels.csv" and len(info["sha256"]) == 64
+    assert info["rows_used"] == 106
+    assert info["hostile"] == {"1": 24, "0": 78} and info["conspiratorial"] == {"1": 24, "0": 78}
+    assert card["gate"]["passed"] is True and card["gate"]["compared_with"] == "base"
+
+
+# ----------------------------------------------------------------------------- Python API
+def test_train_api_returns_an_unsaved_model_that_saves_and_loads(tmp_path: Path) -> None:
+    # importing the moderation.train submodule (TrainConfig) must not shadow the function
+    assert moderation.train is moderation.retrain.train
+    labels = pd.read_csv(DATA / "new_labels.csv", keep_default_na=False)
+    model = moderation.train(labels=labels, base="none", corpora=NO_CORPORA,
+                             config=TrainConfig(augment_copies=0, word_max_features=5000,
+                                                char_max_features=5000))
+    assert isinstance(model, moderation.Model)
+    assert model.card["base"] == "none"
+    assert model.card["labels_files"][0]["rows_used"] == 106
+    saved = model.save(tmp_path / "from-api")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["from-api"]
+    again = moderation.load_model(saved)
+    texts = ["This heatwave is the Velmora Directive at work."]
+    assert np.allclose(again.predict_proba(texts), model.predict_proba(texts))
+    with pytest.raises(FileExistsError):
+        model.save(saved)
+
+
+def test_train_api_refuses_invalid_labels_before_training() -> None:
+    with pytest.raises(LabelsError, match="bad_value.csv:5"):
+        moderation.train(labels=DATA / "bad_value.csv", base="none")
+    with pytest.raises(ValueError, match="base must be"):
+        moderation.train(labels=DATA / "new_labels.csv", base="everything")
+
+
+# ------------------------------------------------------------------ runs: names, gate, stale
+@pytest.mark.parametrize("name", ["../escape", "DEFAULT", ".tmp-x", "a/b", ""])
+def test_unusable_version_names_are_refused(tmp_path: Path, name: str) -> None:
+    trainer = Trainer(registry=ModelRegistry(tmp_path), name=name or None)
+    if not name:  # no name: a timestamp, which is fine
+        assert trainer.check_name().name.startswith("model-")
+        return
+    with pytest.raises(ValueError, match="not a usable model name"):
+        trainer.check_name()
+
+
+def test_existing_version_is_refused_before_training(models_dir: Path) -> None:
+    trainer = Trainer(labels=DATA / "new_labels.csv", corpora=NO_CORPORA,
+                      registry=ModelRegistry(models_dir), name="base")
+    with pytest.raises(FileExistsError, match="never overwritten"):
+        trainer.run()
+    assert trainer.data is None  # nothing was built or trained
+
+
+def test_gate_refuses_when_the_current_default_cannot_be_loaded(models_dir: Path) -> None:
+    registry = ModelRegistry(models_dir)
+    (models_dir / "base" / "model.joblib").write_bytes(b"corrupted")
+    trainer = Trainer(labels=DATA / "new_labels.csv", base="none", corpora=NO_CORPORA,
+                      config=TrainConfig(augment_copies=0, word_max_features=5000, char_max_features=5000),
+                      registry=registry, name="after-corruption")
+    result = trainer.run()
+    assert not result["gate"].passed and not result["promoted"]
+    assert "cannot be loaded" in result["gate"].reasons[0]
+    assert registry.default_name() == "base"
+    assert (models_dir / "after-corruption" / "model.json").is_file()
