@@ -31,7 +31,7 @@ from moderation.train import TrainConfig, train_model
 
 __all__ = ["GateResult", "LabelsError", "Trainer", "load_labels", "train"]
 
-#: Sample weight of a team's new labels (our own comments weigh 4, tweets 0.5 to 1).
+#: Sample weight of a team's new labels (by default our own comments weigh 10, corpora 0.5 to 5).
 NEW_LABEL_WEIGHT = 20.0
 #: Largest drop in F1 on any benchmark label that still lets a new model be promoted.
 MAX_BENCHMARK_DROP = 0.02
@@ -99,6 +99,12 @@ def _parse_value(value: Any) -> float | None | str:
     return str(value)
 
 
+def _column(name: Any) -> str:
+    """Column name with spaces trimmed; ``Text``/``HOSTILE`` etc. match case-insensitively."""
+    name = str(name).strip()
+    return name.lower() if name.lower() in ("text", *LABELS) else name
+
+
 def _rows_of(path: Path) -> tuple[list[tuple[int, dict[str, Any]]], list[str]]:
     """(line number, row) pairs and the column names of a CSV/TSV or JSONL labels file."""
     raw = path.read_bytes()
@@ -119,10 +125,14 @@ def _rows_of(path: Path) -> tuple[list[tuple[int, dict[str, Any]]], list[str]]:
             if not isinstance(obj, dict):
                 rows.append((n, {"__error__": "a JSONL line must be an object"}))
                 continue
+            obj = {_column(k): v for k, v in obj.items()}
             columns.extend(k for k in obj if k not in columns)
             rows.append((n, obj))
         return rows, columns
     delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
+    first = text.lstrip().partition("\n")[0]
+    if delimiter == "," and "," not in first and ";" in first:
+        delimiter = ";"  # spreadsheets in some locales save CSV with semicolons
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header: list[str] | None = None
     rows = []
@@ -138,7 +148,7 @@ def _rows_of(path: Path) -> tuple[list[tuple[int, dict[str, Any]]], list[str]]:
         if not any(cell.strip() for cell in record):
             continue  # blank line
         if header is None:
-            header = [h.strip() for h in record]
+            header = [_column(h) for h in record]
             continue
         if len(record) > len(header):
             rows.append((start, {"__error__": f"{len(record)} cells but the header has {len(header)} "
@@ -182,6 +192,7 @@ def load_labels(
     for k, src in enumerate(sources):
         if isinstance(src, pd.DataFrame):
             name = "<DataFrame>" if len(sources) == 1 else f"<DataFrame {k + 1}>"
+            src = src.rename(columns=_column)
             columns = list(src.columns)
             rows = [(i + 1, r) for i, r in enumerate(src.to_dict("records"))]
         else:

@@ -77,6 +77,25 @@ def test_load_labels_accepts_every_allowed_value_and_merges_same_text(tmp_path: 
     assert (merged.loc[0, "hostile"], merged.loc[0, "conspiratorial"]) == (1.0, 0.0)
 
 
+def test_spreadsheet_csv_semicolons_capitals_blank_lines_and_line_numbers(tmp_path: Path) -> None:
+    path = tmp_path / "excel.csv"
+    path.write_bytes("\ufeffText;Hostile\r\nFine.;0\r\n\r\n\"Two\r\nlines\";1\r\nOdd.;2\r\n".encode())
+    with pytest.raises(LabelsError) as info:
+        load_labels(path)
+    assert [str(p) for p in info.value.problems] == [
+        f"{path}:6: hostile value '2' is not one of 1/0, yes/no, true/false or empty"]
+    labels, _ = load_labels(path, skip_invalid=True)
+    assert labels[["text", "hostile", "line"]].values.tolist() == [["Fine.", 0.0, 2], ["Two\r\nlines", 1.0, 4]]
+    assert labels["conspiratorial"].isna().all()
+
+
+def test_an_unquoted_comma_is_reported_not_silently_truncated(tmp_path: Path) -> None:
+    path = tmp_path / "commas.csv"
+    path.write_text("text,hostile,conspiratorial\nYes, they planned it all,0,1\n")
+    with pytest.raises(LabelsError, match=r"commas.csv:2: 4 cells but the header has 3"):
+        load_labels(path)
+
+
 def test_rows_with_no_label_are_ignored_not_errors(tmp_path: Path) -> None:
     path = tmp_path / "half_done.csv"
     path.write_text("text,hostile,conspiratorial\nFilled in.,1,0\nNot yet.,,\nAlso not yet.,,\n")
