@@ -31,6 +31,7 @@ import os
 import platform
 import random
 import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -237,6 +238,8 @@ def render(r: dict) -> str:
     if r.get("load") is not None:
         total, load = r["load"]
         lines.append(f"| model load, fresh interpreter (import + `load_model`) | {total:.2f} s (load {load:.2f} s) | | |")
+    for failure in r.get("failed", []):
+        lines.append(f"| failed: {failure} | | | **FAIL** |")
     lines += ["", END]
     return "\n".join(lines)
 
@@ -268,49 +271,67 @@ def main(argv: list[str] | None = None) -> int:
 
     from moderation.model import default_model_path, load_model
 
-    model_path = (args.model or default_model_path()).resolve()
-    if not (model_path / "model.json").is_file():
-        print(f"throughput: no model at {model_path}; train one or pass --model PATH", file=sys.stderr)
+    source = (args.model or default_model_path()).resolve()
+    if not (source / "model.json").is_file():
+        print(f"throughput: no model at {source}; train one or pass --model PATH", file=sys.stderr)
         return 2
-    model = load_model(model_path)
+    with tempfile.TemporaryDirectory(prefix="moderation-bench-model-") as tmp:
+        # a private copy, so a model replaced or deleted during the run cannot change the figures
+        model_path = Path(tmp) / source.name
+        shutil.copytree(source, model_path)
+        return _run(args, argv, source, model_path, load_model(model_path))
+
+
+def _run(args: argparse.Namespace, argv: list[str] | None, source: Path, model_path: Path, model) -> int:
     texts = news_comments(max(args.rows, 1000))
     result: dict = {
         "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "argv": " ".join(argv if argv is not None else sys.argv[1:]),
         "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
         f"Python {platform.python_version()}",
-        "model": model.version,
+        "model": f"{model.version} ({source.name})",
         "rows": args.rows,
         "mean_chars": float(np.mean([len(t) for t in texts[: args.rows]])),
         "csv_rows": args.csv_rows,
     }
 
-    def step(name: str) -> bool:
-        if name in args.skip:
-            return False
-        print(f"throughput: {name} ...", file=sys.stderr, flush=True)
-        return True
+    def batch() -> None:
+        sample = texts[: args.rows]
+        result["ours_cps"] = batch_throughput(model, sample)
+        result["apc_cps"] = profanity_throughput(sample)
 
-    if step("batch"):
-        batch = texts[: args.rows]
-        result["ours_cps"] = batch_throughput(model, batch)
-        result["apc_cps"] = profanity_throughput(batch)
-    if step("latency"):
+    def latency() -> None:
         result["inproc"] = inprocess_latency(model, texts, args.requests)
-    if step("http"):
+
+    def http() -> None:
         result["http"] = http_latency(model_path, texts, args.requests)
-    if step("cli"):
+
+    def cli() -> None:
         with tempfile.TemporaryDirectory(prefix="moderation-bench-") as tmp:
             result["peak_mb"], result["cli_rps"] = cli_peak_memory(model_path, texts, args.csv_rows, Path(tmp))
-    if step("load"):
+
+    def load() -> None:
         result["load"] = load_time(model_path)
+
+    # each part runs on its own: one failing is reported and the others are still written
+    for name, part in (("batch", batch), ("latency", latency), ("http", http), ("cli", cli), ("load", load)):
+        if name in args.skip:
+            continue
+        print(f"throughput: {name} ...", file=sys.stderr, flush=True)
+        started = time.perf_counter()
+        try:
+            part()
+        except Exception as exc:  # noqa: BLE001 - reported in the results table
+            result.setdefault("failed", []).append(f"{name}: {type(exc).__name__}: {' '.join(str(exc).split())[:300]}")
+            print(f"throughput: {name} failed: {exc}", file=sys.stderr, flush=True)
+        print(f"throughput: {name} took {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
 
     section = render(result)
     print(section)
     if not args.dry_run:
         write_section(section, args.results)
         print(f"throughput: wrote {args.results}", file=sys.stderr)
-    return 0
+    return 1 if result.get("failed") else 0
 
 
 if __name__ == "__main__":
