@@ -27,7 +27,7 @@ from moderation.evaluate import binary_metrics
 from moderation.features import LABELS
 from moderation.model import Model, load_model, read_card
 from moderation.registry import ModelRegistry
-from moderation.train import TrainConfig, train_model
+from moderation.training import TrainConfig, train_model
 
 __all__ = ["GateResult", "LabelsError", "Trainer", "load_labels", "train"]
 
@@ -572,17 +572,3 @@ class Trainer:
             for tmp in self.registry.root.glob(".tmp-*"):
                 if tmp.is_dir():
                     shutil.rmtree(tmp, ignore_errors=True)
-
-
-def _publish() -> None:
-    """Keep ``moderation.train`` the public training function.
-
-    Importing the submodule :mod:`moderation.train` (done above) sets the package attribute
-    ``train`` to that module, which would shadow the function the package exports lazily.
-    """
-    import moderation
-
-    moderation.train = train  # type: ignore[attr-defined]
-
-
-_publish()

@@ -19,7 +19,7 @@ def tiny_model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """
     import pandas as pd
 
-    from moderation.train import TrainConfig, train_model
+    from moderation.training import TrainConfig, train_model
 
     df = pd.read_csv(DATA / "score" / "train_tiny.csv")
     model = train_model(

@@ -22,7 +22,7 @@ from moderation.cli import main
 from moderation.model import read_card
 from moderation.registry import ModelRegistry
 from moderation.retrain import Trainer
-from moderation.train import TrainConfig
+from moderation.training import TrainConfig
 
 pytestmark = pytest.mark.filterwarnings("ignore::moderation.corpora.DatasetWarning")
 

@@ -19,7 +19,7 @@ from moderation.evaluate import (
     write_report,
 )
 from moderation.model import load_model
-from moderation.train import TrainConfig, train_model
+from moderation.training import TrainConfig, train_model
 
 TINY_CSV = Path(__file__).parent / "data" / "model" / "tiny_labelled.csv"
 

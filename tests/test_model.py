@@ -19,7 +19,7 @@ from moderation.model import (
     ModelVersionError,
     load_model,
 )
-from moderation.train import TrainConfig, train_model
+from moderation.training import TrainConfig, train_model
 
 TINY_CSV = Path(__file__).parent / "data" / "model" / "tiny_labelled.csv"
 CONFIG = {"augment_copies": 1, "word_max_features": 3000, "char_max_features": 3000}

@@ -29,7 +29,7 @@ from moderation.retrain import (
     _holdout,
     load_labels,
 )
-from moderation.train import TrainConfig
+from moderation.training import TrainConfig
 
 pytestmark = pytest.mark.filterwarnings("ignore::moderation.corpora.DatasetWarning")
 
@@ -212,7 +212,7 @@ def test_new_labels_teach_a_coined_slur_and_conspiracy(models_dir: Path) -> None
 
 # ----------------------------------------------------------------------------- Python API
 def test_train_api_returns_an_unsaved_model_that_saves_and_loads(tmp_path: Path) -> None:
-    # importing the moderation.train submodule (TrainConfig) must not shadow the function
+    # importing the training module (TrainConfig) must not shadow the function
     assert moderation.train is moderation.retrain.train
     labels = pd.read_csv(DATA / "new_labels.csv", keep_default_na=False)
     model = moderation.train(labels=labels, base="none", corpora=NO_CORPORA,
