@@ -203,7 +203,7 @@ def render(r: dict) -> str:
         START,
         "## Throughput, latency and memory",
         "",
-        f"Run {r['date']} with `python benchmarks/throughput.py {r['argv']}` on {r['machine']}; "
+        f"Run {r['date']} with `{' '.join(['python benchmarks/throughput.py', r['argv']]).strip()}` on {r['machine']}; "
         f"model `{r['model']}`. Comments: {r['rows']:,} news-length texts (mean {r['mean_chars']:.0f} "
         "characters) built from the package's comment resources.",
         "",
@@ -286,9 +286,9 @@ def _run(args: argparse.Namespace, argv: list[str] | None, source: Path, model_p
     texts = news_comments(max(args.rows, 1000))
     result: dict = {
         "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "argv": " ".join(argv if argv is not None else sys.argv[1:]),
+        "argv": " ".join(argv if argv is not None else sys.argv[1:]).strip(),
         "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
-        f"Python {platform.python_version()}",
+        f"Python {platform.python_version()}, load average {os.getloadavg()[0]:.1f} at start",
         "model": f"{model.version} ({source.name})",
         "rows": args.rows,
         "mean_chars": float(np.mean([len(t) for t in texts[: args.rows]])),
