@@ -1,6 +1,6 @@
 """Feature extraction and the per-label linear classifier of the scoring pipeline.
 
-The pipeline is ``TextNormalizer -> FeatureUnion(word n-grams, char n-grams) ->
+The pipeline is ``TextNormalizer -> TextFeatures(word n-grams, char n-grams, lexicon) ->
 LabelwiseClassifier``. Word n-grams carry meaning ("should be deported"); character n-grams
 inside word boundaries catch spellings the normaliser could not fully undo and unseen
 inflections. Each label gets its own logistic regression, trained only on the rows where
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from array import array
 
 import numpy as np
 from scipy import sparse
@@ -25,7 +26,14 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 from moderation.lexicon import CATEGORIES, YOU_WORDS
 from moderation.normalize import QUOTE_TOKEN, TextNormalizer
 
-__all__ = ["LABELS", "LabelwiseClassifier", "LexiconFeatures", "make_pipeline"]
+__all__ = [
+    "LABELS",
+    "CachedTfidfVectorizer",
+    "LabelwiseClassifier",
+    "LexiconFeatures",
+    "TextFeatures",
+    "make_pipeline",
+]
 
 #: The two labels, in the column order used everywhere.
 LABELS: tuple[str, str] = ("hostile", "conspiratorial")
@@ -33,11 +41,265 @@ LABELS: tuple[str, str] = ("hostile", "conspiratorial")
 WORD_TOKEN_PATTERN = r"(?u)\b\w+\b"
 
 
+class CachedTfidfVectorizer(TfidfVectorizer):
+    """``TfidfVectorizer`` with a fast ``transform`` for the word and char_wb analyzers.
+
+    Scoring spends most of its time building n-grams in Python. Character n-grams inside word
+    boundaries depend on the word alone, and words repeat across comments, so their columns are
+    computed once per distinct word and cached; word n-grams are looked up straight from the
+    token list. The result is the same matrix ``TfidfVectorizer.transform`` gives (a test checks
+    it); fitting is unchanged.
+    """
+
+    _CACHE_LIMIT = 300_000
+
+    def transform(self, raw_documents):
+        if not self._fast_ok():
+            return super().transform(raw_documents)
+        check_is_fitted(self, msg="The TF-IDF vectorizer is not fitted")
+        counts = self._counts(raw_documents)
+        return self._tfidf.transform(counts, copy=False)
+
+    def _fast_ok(self) -> bool:
+        return (
+            self.analyzer in ("word", "char_wb")
+            and not self.lowercase
+            and self.preprocessor is None
+            and self.tokenizer is None
+            and self.stop_words is None
+            and self.strip_accents is None
+            and not self.binary
+            and hasattr(self, "vocabulary_")
+        )
+
+    def _counts(self, docs) -> sparse.csr_matrix:
+        if isinstance(docs, str):
+            raise ValueError("Iterable over raw text documents expected, string object received.")
+        vocab = self.vocabulary_
+        indices: list[int] = []
+        indptr = [0]
+        n_docs = 0
+        if self.analyzer == "char_wb":
+            cache = self.__dict__.setdefault("_ngram_cache", {})
+            lo, hi = self.ngram_range
+            for doc in docs:
+                for word in doc.split():
+                    cols = cache.get(word)
+                    if cols is None:
+                        cols = _char_wb_columns(word, lo, hi, vocab)
+                        if len(cache) > self._CACHE_LIMIT:
+                            cache.clear()
+                        cache[word] = cols
+                    indices.extend(cols)
+                indptr.append(len(indices))
+                n_docs += 1
+        else:
+            findall = re.compile(self.token_pattern).findall
+            lo, hi = self.ngram_range
+            get = vocab.get
+            for doc in docs:
+                toks = findall(doc)
+                if lo <= 1 <= hi:
+                    for t in toks:
+                        c = get(t)
+                        if c is not None:
+                            indices.append(c)
+                for n in range(max(lo, 2), hi + 1):
+                    for i in range(len(toks) - n + 1):
+                        c = get(" ".join(toks[i : i + n]))
+                        if c is not None:
+                            indices.append(c)
+                indptr.append(len(indices))
+                n_docs += 1
+        X = sparse.csr_matrix(
+            (np.ones(len(indices), dtype=self.dtype), np.asarray(indices, dtype=np.int32), np.asarray(indptr)),
+            shape=(n_docs, len(vocab)),
+        )
+        X.sum_duplicates()
+        return X
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_ngram_cache", None)
+        return state
+
+
+def _char_wb_columns(word: str, lo: int, hi: int, vocab: dict[str, int]) -> list[int]:
+    """Vocabulary columns of the char_wb n-grams of one word (as sklearn's analyzer makes them)."""
+    w = f" {word} "
+    w_len = len(w)
+    cols: list[int] = []
+    for n in range(lo, hi + 1):
+        offset = 0
+        c = vocab.get(w[offset : offset + n])
+        if c is not None:
+            cols.append(c)
+        while offset + n < w_len:
+            offset += 1
+            c = vocab.get(w[offset : offset + n])
+            if c is not None:
+                cols.append(c)
+        if offset == 0:  # a word shorter than n counts once, as in sklearn
+            break
+    return cols
+
+
+class TextFeatures(FeatureUnion):
+    """The feature union (word n-grams, char_wb n-grams, lexicon counts) with a fused transform.
+
+    Fitting is plain ``FeatureUnion``. When scoring, all three blocks are computed in one pass
+    over each comment's tokens, with everything that depends on a token alone (its character
+    n-gram columns, its words' columns, whether it hits the lexicon) cached per distinct
+    token and word pairs looked up by integer keys. The matrix equals ``FeatureUnion.transform``
+    (a test checks it); any other configuration falls back to it.
+    """
+
+    _CACHE_LIMIT = 300_000
+
+    def transform(self, X):
+        parts = dict(self.transformer_list)
+        word, char, lex = parts.get("word"), parts.get("char"), parts.get("lexicon")
+        if (
+            [n for n, _ in self.transformer_list] != ["word", "char", "lexicon"]
+            or self.transformer_weights
+            or not isinstance(word, CachedTfidfVectorizer)
+            or not isinstance(char, CachedTfidfVectorizer)
+            or not isinstance(lex, LexiconFeatures)
+            or word.analyzer != "word"
+            or word.ngram_range != (1, 2)
+            or char.analyzer != "char_wb"
+            or not word._fast_ok()
+            or not char._fast_ok()
+        ):
+            return super().transform(X)
+        if isinstance(X, str):
+            raise ValueError("Iterable over raw text documents expected, string object received.")
+        docs = list(X)
+        state = self.__dict__.get("_fused")
+        if state is None:
+            state = self.__dict__["_fused"] = self._fused_state(word)
+        cache, bigrams, width = state
+        findall = re.compile(word.token_pattern).findall
+        lo, hi = char.ngram_range
+        char_vocab, word_vocab, ids = char.vocabulary_, word.vocabulary_, self._ids
+        n_word = len(word_vocab)
+        cols = array("i")  # word columns, then char columns shifted by n_word
+        extend, append = cols.extend, cols.append
+        indptr = [0]
+        get_bigram = bigrams.get
+        get_entry = cache.get
+        lex_rows: list[int] = []
+        lex_docs: list[str] = []
+        simple: list[tuple[int, str, int]] = []
+        for r, doc in enumerate(docs):
+            wids: list[int] = []
+            hit = False
+            cats: list[str] = []
+            for tok in doc.split():
+                entry = get_entry(tok)
+                if entry is None:
+                    entry = self._entry(tok, findall, lo, hi, char_vocab, word_vocab, ids, n_word)
+                    if len(cache) > self._CACHE_LIMIT:
+                        cache.clear()
+                    cache[tok] = entry
+                extend(entry[0])
+                wids.extend(entry[1])
+                if entry[2]:
+                    hit = True
+                if entry[3]:
+                    cats.extend(entry[3])
+            for a, b in zip(wids, wids[1:], strict=False):
+                if a >= 0 and b >= 0:
+                    c = get_bigram(a * width + b)
+                    if c is not None:
+                        append(c)
+            indptr.append(len(cols))
+            if hit:
+                lex_rows.append(r)
+                lex_docs.append(doc)
+            elif cats:  # category counts only: no position-dependent feature can fire
+                simple.extend((r, cat, cats.count(cat)) for cat in set(cats))
+        ngrams = self._tfidf(cols, indptr, len(docs), word, char)
+        return sparse.hstack([ngrams, self._lexicon(lex, len(docs), lex_rows, lex_docs, simple)], format="csr")
+
+    @staticmethod
+    def _entry(tok, findall, lo, hi, char_vocab, word_vocab, ids, n_word):
+        """Everything about one token that does not depend on its neighbours."""
+        words = findall(tok)
+        cols = [word_vocab[w] for w in words if w in word_vocab]
+        cols += [c + n_word for c in _char_wb_columns(tok, lo, hi, char_vocab)]
+        return (
+            array("i", cols),
+            [ids.get(w, -1) for w in words],
+            # needs the exact, position-aware lexicon pass (abuse or quotes)
+            any(w == QUOTE_TOKEN or not _ABUSIVE.isdisjoint(_WORD_CATEGORIES.get(w, ())) for w in words),
+            tuple(c for w in words for c in _WORD_CATEGORIES.get(w, ())),
+        )
+
+    @staticmethod
+    def _tfidf(cols: array, indptr: list[int], n_rows: int, word, char) -> sparse.csr_matrix:
+        """TF-IDF of the word and char blocks from raw column hits, as TfidfVectorizer does it:
+        counts, 1 + log(count), times idf, then each block scaled to unit length per row."""
+        n_word, n_char = len(word.vocabulary_), len(char.vocabulary_)
+        idx = np.frombuffer(cols, dtype=np.int32) if len(cols) else np.zeros(0, dtype=np.int32)
+        X = sparse.csr_matrix(
+            (np.ones(len(idx), dtype=np.float64), idx, np.asarray(indptr, dtype=np.int64)),
+            shape=(n_rows, n_word + n_char),
+        )
+        X.sum_duplicates()
+        data = X.data
+        if word.sublinear_tf:
+            np.log(data, out=data)
+            data += 1.0
+        data *= np.concatenate([word.idf_, char.idf_])[X.indices]
+        rows = np.repeat(np.arange(n_rows), np.diff(X.indptr))
+        key = rows * 2 + (X.indices >= n_word)
+        norms = np.sqrt(np.bincount(key, weights=data * data, minlength=2 * n_rows))
+        norms[norms == 0] = 1.0
+        data /= norms[key]
+        return sparse.csr_matrix((data.astype(word.dtype), X.indices, X.indptr), shape=X.shape)
+
+    @staticmethod
+    def _lexicon(lex, n_rows, lex_rows, lex_docs, simple) -> sparse.csr_matrix:
+        names = lex.get_feature_names_out()
+        col = {name: j for j, name in enumerate(names)}
+        rows = [r for r, _, _ in simple]
+        cols = [col[f"lexicon:{cat}"] for _, cat, _ in simple]
+        vals = [float(np.log1p(k)) for _, _, k in simple]
+        if lex_rows:
+            sub = lex.transform(lex_docs).tocoo()
+            rows += np.asarray(lex_rows)[sub.row].tolist()
+            cols += sub.col.tolist()
+            vals += sub.data.tolist()
+        return sparse.csr_matrix((vals, (rows, cols)), shape=(n_rows, len(names)), dtype=np.float32)
+
+    def _fused_state(self, word: CachedTfidfVectorizer):
+        """Token cache, integer-keyed bigram columns and the key width."""
+        ids: dict[str, int] = {}
+        pairs = []
+        for term, col in word.vocabulary_.items():
+            if " " in term:
+                a, b = term.split(" ", 1)
+                pairs.append((ids.setdefault(a, len(ids)), ids.setdefault(b, len(ids)), col))
+        width = len(ids) + 1
+        self._ids = ids
+        return {}, {a * width + b: col for a, b, col in pairs}, width
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_fused", None)
+        state.pop("_ids", None)
+        return state
+
+
 def make_features(
-    *, word_max_features: int = 150_000, char_max_features: int = 200_000
-) -> FeatureUnion:
+    *,
+    word_max_features: int = 150_000,
+    char_max_features: int = 200_000,
+    char_ngram_range: tuple[int, int] = (2, 5),
+) -> TextFeatures:
     """Word 1-2-gram and char_wb 2-5-gram TF-IDF features and lexicon category counts."""
-    word = TfidfVectorizer(
+    word = CachedTfidfVectorizer(
         analyzer="word",
         ngram_range=(1, 2),
         token_pattern=WORD_TOKEN_PATTERN,
@@ -48,9 +310,9 @@ def make_features(
         max_features=word_max_features,
         dtype=np.float32,
     )
-    char = TfidfVectorizer(
+    char = CachedTfidfVectorizer(
         analyzer="char_wb",
-        ngram_range=(2, 5),
+        ngram_range=tuple(char_ngram_range),
         lowercase=False,
         min_df=3,
         max_df=0.5,
@@ -58,7 +320,7 @@ def make_features(
         max_features=char_max_features,
         dtype=np.float32,
     )
-    return FeatureUnion([("word", word), ("char", char), ("lexicon", LexiconFeatures())])
+    return TextFeatures([("word", word), ("char", char), ("lexicon", LexiconFeatures())])
 
 
 class LexiconFeatures(TransformerMixin, BaseEstimator):
@@ -90,7 +352,6 @@ class LexiconFeatures(TransformerMixin, BaseEstimator):
     def matches(self, words: list[str]) -> dict[str, list[int]]:
         """Feature name -> indices of the words that triggered it."""
         hits: dict[str, list[int]] = {}
-        abusive = ("insult", "slur", "dehumanising", "violence")
         last_you, last_quote = -100, -100
         for i, w in enumerate(words):
             if w in YOU_WORDS:
@@ -98,14 +359,16 @@ class LexiconFeatures(TransformerMixin, BaseEstimator):
             if w == QUOTE_TOKEN:
                 last_quote = i
                 hits.setdefault("lexicon:quote", []).append(i)
-            for cat, vocab in CATEGORIES.items():
-                if w in vocab:
-                    hits.setdefault(f"lexicon:{cat}", []).append(i)
-                    if cat in abusive:
-                        if 0 < i - last_you <= self.window:
-                            hits.setdefault("lexicon:you+abuse", []).append(i)
-                        if 0 < i - last_quote <= self.window:
-                            hits.setdefault("lexicon:quoted+abuse", []).append(i)
+            cats = _WORD_CATEGORIES.get(w)
+            if cats is None:
+                continue
+            for cat in cats:
+                hits.setdefault(f"lexicon:{cat}", []).append(i)
+            if _ABUSIVE.intersection(cats):
+                if 0 < i - last_you <= self.window:
+                    hits.setdefault("lexicon:you+abuse", []).append(i)
+                if 0 < i - last_quote <= self.window:
+                    hits.setdefault("lexicon:quoted+abuse", []).append(i)
         return hits
 
     def transform(self, X) -> sparse.csr_matrix:
@@ -121,6 +384,11 @@ class LexiconFeatures(TransformerMixin, BaseEstimator):
 
 
 _WORD_RE = re.compile(WORD_TOKEN_PATTERN)
+_ABUSIVE = frozenset({"insult", "slur", "dehumanising", "violence"})
+_WORD_CATEGORIES: dict[str, tuple[str, ...]] = {}
+for _cat, _words in CATEGORIES.items():
+    for _w in _words:
+        _WORD_CATEGORIES[_w] = (*_WORD_CATEGORIES.get(_w, ()), _cat)
 
 
 def _len(X) -> int:
@@ -278,14 +546,25 @@ def _isnan(col: np.ndarray) -> np.ndarray:
 
 
 def make_pipeline(
-    *, C: float = 4.0, word_max_features: int = 150_000, char_max_features: int = 200_000
+    *,
+    C: float = 4.0,
+    word_max_features: int = 150_000,
+    char_max_features: int = 200_000,
+    char_ngram_range: tuple[int, int] = (2, 5),
 ) -> Pipeline:
     """The full scoring pipeline: normalise, extract n-grams, one classifier per label."""
     clf = LogisticRegression(C=C, class_weight="balanced", max_iter=2000, solver="liblinear")
     return Pipeline(
         [
             ("normalize", TextNormalizer()),
-            ("features", make_features(word_max_features=word_max_features, char_max_features=char_max_features)),
+            (
+                "features",
+                make_features(
+                    word_max_features=word_max_features,
+                    char_max_features=char_max_features,
+                    char_ngram_range=char_ngram_range,
+                ),
+            ),
             ("classify", LabelwiseClassifier(clf)),
         ]
     )

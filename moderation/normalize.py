@@ -309,6 +309,27 @@ def normalize_tokens(
     return out
 
 
+# Could the text hold a run of 3+ one-letter tokens ("s c u m")? A superset test, in C speed.
+_MAYBE_SPACED = re.compile(r"(?:^|\s)\S[^\s\w]*(?:\s+\S[^\s\w]*){2,}(?=\s|$)")
+
+
+def _normalize_fast(text: str, vocab: Mapping[str, int] | frozenset[str], cache: dict[str, str]) -> str:
+    """``normalize`` without spans: the same output, faster (used when scoring)."""
+    if _MAYBE_SPACED.search(text):
+        return " ".join(t.text for t in normalize_tokens(text, vocab, cache))
+    out = []
+    for raw in text.split():
+        norm = cache.get(raw)
+        if norm is None:
+            norm = normalize_token(raw, vocab)
+            if len(cache) > 500_000:
+                cache.clear()
+            cache[raw] = norm
+        if norm:
+            out.append(norm)
+    return " ".join(out)
+
+
 def normalize(text: str, vocab: Mapping[str, int] | frozenset[str] = LEXICON) -> str:
     """Normalise a single text with the built-in lexicon (see :class:`TextNormalizer`)."""
     return " ".join(t.text for t in normalize_tokens(text, vocab))
@@ -352,10 +373,7 @@ class TextNormalizer(TransformerMixin, BaseEstimator):
 
             raise NotFittedError("TextNormalizer is not fitted yet; call fit first.")
         cache = self.__dict__.setdefault("_cache", {})
-        return [
-            " ".join(t.text for t in normalize_tokens("" if x is None else str(x), vocab, cache))
-            for x in X
-        ]
+        return [_normalize_fast("" if x is None else str(x), vocab, cache) for x in X]
 
     def tokens(self, text: str) -> list[Token]:
         """Normalised tokens of one text with their original spans (for explanations)."""

@@ -43,6 +43,7 @@ class TrainConfig(dict):
         "augment_copies": 2,
         "word_max_features": 150_000,
         "char_max_features": 200_000,
+        "char_ngram_range": (2, 5),
         "source_weights": {"news_comments": 10.0, "pan_train": 5.0},
         "seed": 0,
     }
@@ -106,7 +107,7 @@ def train_model(
         optionally ``licence`` and ``kind``.
     config : TrainConfig, optional
         ``C`` (inverse regularisation), ``augment_copies`` (disguised copies of our own
-        training comments), ``word_max_features``, ``char_max_features``,
+        training comments), ``word_max_features``, ``char_max_features``, ``char_ngram_range``,
         ``source_weights`` (per-source sample weights overriding the dataset's) and ``seed``.
     dataset_hash : str, optional
         Content hash of ``data``, recorded on the card.
@@ -137,7 +138,10 @@ def train_model(
     y = train[list(LABELS)].to_numpy(dtype=float)
     w = _weights(train, cfg["source_weights"])
     pipe = make_pipeline(
-        C=cfg["C"], word_max_features=cfg["word_max_features"], char_max_features=cfg["char_max_features"]
+        C=cfg["C"],
+        word_max_features=cfg["word_max_features"],
+        char_max_features=cfg["char_max_features"],
+        char_ngram_range=tuple(cfg["char_ngram_range"]),
     )
     pipe.fit(train["text"].tolist(), y, classify__sample_weight=w)
     if verbose:

@@ -1,0 +1,66 @@
+"""The fast scoring path builds exactly the features the plain scikit-learn path builds."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.pipeline import FeatureUnion
+
+from moderation.features import CachedTfidfVectorizer, TextFeatures, make_features
+from moderation.normalize import TextNormalizer, normalize_tokens
+from moderation.obfuscate import obfuscate
+
+TRAIN = [
+    "you are a stupid idiot and everyone knows it",
+    "the council has wrecked the bus lanes again, what a mess",
+    "calling refugees 'vermin' is disgusting and you should be ashamed",
+    "the globalists planned the pandemic to poison us all",
+    "chemtrails are contrails, there is no spraying programme",
+    "I'm a gay man and the new clinic is brilliant",
+    "send the lot of them back, scum the lot",
+    "the referee was useless today, shocking decision",
+    "what a lovely goal, absolute screamer",
+    "the election was rigged by the deep state, wake up",
+] * 3
+DOCS = TRAIN[:10] + [
+    "", "   ", "xquote vermin you idiot", "unseen words only zzzz qqqq",
+    "you you you idiot idiot stupid", "a b c d e f",
+] + [obfuscate(t, seed=3) for t in TRAIN[:10]]
+
+
+def _fitted() -> tuple[TextNormalizer, TextFeatures]:
+    norm = TextNormalizer(min_count=1).fit(TRAIN)
+    feats = make_features(word_max_features=500, char_max_features=800)
+    feats.set_params(word__min_df=1, char__min_df=1, word__max_df=1.0, char__max_df=1.0)
+    feats.fit(norm.transform(TRAIN))
+    return norm, feats
+
+
+def test_cached_vectorizers_match_tfidfvectorizer() -> None:
+    norm, feats = _fitted()
+    docs = norm.transform(DOCS)
+    for _, vec in feats.transformer_list[:2]:
+        assert isinstance(vec, CachedTfidfVectorizer)
+        expected = TfidfVectorizer.transform(vec, docs)
+        got = vec.transform(docs)
+        assert got.shape == expected.shape
+        assert np.abs((got - expected).toarray()).max() == 0.0
+        got_again = vec.transform(docs)  # from the warm cache
+        assert np.abs((got_again - expected).toarray()).max() == 0.0
+
+
+def test_fused_union_matches_featureunion() -> None:
+    norm, feats = _fitted()
+    docs = norm.transform(DOCS)
+    expected = FeatureUnion.transform(feats, docs).toarray()
+    got = feats.transform(docs).toarray()
+    assert got.shape == expected.shape
+    np.testing.assert_allclose(got, expected, atol=1e-6)
+    np.testing.assert_allclose(feats.transform(docs).toarray(), expected, atol=1e-6)
+
+
+def test_fast_normaliser_matches_the_span_keeping_one() -> None:
+    texts = DOCS + ["J e w s run it", "what a c u n t", "i.d.i.o.t and s c u m", "9/11 (((them)))"]
+    norm = TextNormalizer(min_count=1).fit(TRAIN)
+    slow = [" ".join(t.text for t in normalize_tokens(x, norm.vocabulary_)) for x in texts]
+    assert norm.transform(texts) == slow
