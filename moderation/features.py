@@ -296,9 +296,9 @@ def make_features(
     *,
     word_max_features: int = 150_000,
     char_max_features: int = 200_000,
-    char_ngram_range: tuple[int, int] = (2, 5),
+    char_ngram_range: tuple[int, int] = (3, 5),
 ) -> TextFeatures:
-    """Word 1-2-gram and char_wb 2-5-gram TF-IDF features and lexicon category counts."""
+    """Word 1-2-gram and char_wb 3-5-gram TF-IDF features and lexicon category counts."""
     word = CachedTfidfVectorizer(
         analyzer="word",
         ngram_range=(1, 2),
@@ -550,7 +550,7 @@ def make_pipeline(
     C: float = 4.0,
     word_max_features: int = 150_000,
     char_max_features: int = 200_000,
-    char_ngram_range: tuple[int, int] = (2, 5),
+    char_ngram_range: tuple[int, int] = (3, 5),
 ) -> Pipeline:
     """The full scoring pipeline: normalise, extract n-grams, one classifier per label."""
     clf = LogisticRegression(C=C, class_weight="balanced", max_iter=2000, solver="liblinear")

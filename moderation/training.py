@@ -43,7 +43,7 @@ class TrainConfig(dict):
         "augment_copies": 2,
         "word_max_features": 150_000,
         "char_max_features": 200_000,
-        "char_ngram_range": (2, 5),
+        "char_ngram_range": (3, 5),  # as good as (2, 5) on validation, a third fewer features to build
         "source_weights": {"news_comments": 10.0, "pan_train": 5.0},
         "seed": 0,
     }
