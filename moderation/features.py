@@ -24,7 +24,13 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from moderation.lexicon import CATEGORIES, YOU_WORDS
-from moderation.normalize import QUOTE_TOKEN, TextNormalizer
+from moderation.normalize import (
+    _MAYBE_SPACED,
+    QUOTE_TOKEN,
+    TextNormalizer,
+    normalize_token,
+    normalize_tokens,
+)
 
 __all__ = [
     "LABELS",
@@ -121,6 +127,7 @@ class CachedTfidfVectorizer(TfidfVectorizer):
     def __getstate__(self):
         state = super().__getstate__()
         state.pop("_ngram_cache", None)
+        state.pop("_idf_all", None)
         return state
 
 
@@ -156,71 +163,128 @@ class TextFeatures(FeatureUnion):
 
     _CACHE_LIMIT = 300_000
 
-    def transform(self, X):
+    def _fast_ok(self) -> bool:
         parts = dict(self.transformer_list)
         word, char, lex = parts.get("word"), parts.get("char"), parts.get("lexicon")
-        if (
-            [n for n, _ in self.transformer_list] != ["word", "char", "lexicon"]
-            or self.transformer_weights
-            or not isinstance(word, CachedTfidfVectorizer)
-            or not isinstance(char, CachedTfidfVectorizer)
-            or not isinstance(lex, LexiconFeatures)
-            or word.analyzer != "word"
-            or word.ngram_range != (1, 2)
-            or char.analyzer != "char_wb"
-            or not word._fast_ok()
-            or not char._fast_ok()
-        ):
+        return (
+            [n for n, _ in self.transformer_list] == ["word", "char", "lexicon"]
+            and not self.transformer_weights
+            and isinstance(word, CachedTfidfVectorizer)
+            and isinstance(char, CachedTfidfVectorizer)
+            and isinstance(lex, LexiconFeatures)
+            and word.analyzer == "word"
+            and word.ngram_range == (1, 2)
+            and char.analyzer == "char_wb"
+            and word._fast_ok()
+            and char._fast_ok()
+        )
+
+    def transform(self, X):
+        """Features of normalised texts (the output of :class:`TextNormalizer`)."""
+        if not self._fast_ok():
             return super().transform(X)
         if isinstance(X, str):
             raise ValueError("Iterable over raw text documents expected, string object received.")
-        docs = list(X)
-        state = self.__dict__.get("_fused")
+        return self._fused(list(X), None)
+
+    def transform_raw(self, X, normalizer: TextNormalizer):
+        """Features of raw comments, normalising them on the way: equal to
+        ``self.transform(normalizer.transform(X))`` but with one cache lookup per raw token."""
+        if not self._fast_ok() or not hasattr(normalizer, "vocabulary_"):
+            return self.transform(normalizer.transform(X))
+        return self._fused(list(X), normalizer)
+
+    def _fused(self, docs: list[str], normalizer: TextNormalizer | None):
+        parts = dict(self.transformer_list)
+        word, char, lex = parts["word"], parts["char"], parts["lexicon"]
+        state = self.__dict__.get("_fused_cache")
         if state is None:
-            state = self.__dict__["_fused"] = self._fused_state(word)
-        cache, bigrams, width = state
+            state = self.__dict__["_fused_cache"] = self._fused_state(word)
+        cache, raw_cache, (bigram_keys, bigram_cols), width = state
         findall = re.compile(word.token_pattern).findall
         lo, hi = char.ngram_range
         char_vocab, word_vocab, ids = char.vocabulary_, word.vocabulary_, self._ids
         n_word = len(word_vocab)
+
+        def entry_of(tok: str):
+            entry = cache.get(tok)
+            if entry is None:
+                entry = self._entry(tok, findall, lo, hi, char_vocab, word_vocab, ids, n_word)
+                if len(cache) > self._CACHE_LIMIT:
+                    cache.clear()
+                cache[tok] = entry
+            return entry
+
+        if normalizer is not None:
+            vocab = normalizer.vocabulary_
+            norm_cache = normalizer.__dict__.setdefault("_cache", {})
+
+            def raw_entry_of(raw: str):
+                norm = norm_cache.get(raw)
+                if norm is None:
+                    norm = normalize_token(raw, vocab)
+                    norm_cache[raw] = norm
+                subs = [entry_of(t) for t in norm.split()]
+                if len(subs) == 1:
+                    return subs[0]
+                return (
+                    array("i", [c for e in subs for c in e[0]]),
+                    array("i", [w for e in subs for w in e[1]]),
+                    any(e[2] for e in subs),
+                    tuple(c for e in subs for c in e[3]),
+                    b"".join(e[4] for e in subs),
+                )
+
         cols = array("i")  # word columns, then char columns shifted by n_word
-        extend, append = cols.extend, cols.append
+        extend = cols.extend
         indptr = [0]
-        get_bigram = bigrams.get
-        get_entry = cache.get
-        lex_rows: list[int] = []
-        lex_docs: list[str] = []
-        simple: list[tuple[int, str, int]] = []
+        wids = array("i")  # ids of every word, in order, for the word pairs (bigrams)
+        extend_wids = wids.extend
+        wptr = [0]
+        get_entry, get_raw = cache.get, raw_cache.get
+        lex_col = {name: j for j, name in enumerate(lex.get_feature_names_out())}
+        lex_r: list[int] = []
+        lex_c: list[int] = []
+        lex_v: list[float] = []
         for r, doc in enumerate(docs):
-            wids: list[int] = []
             hit = False
             cats: list[str] = []
-            for tok in doc.split():
-                entry = get_entry(tok)
-                if entry is None:
-                    entry = self._entry(tok, findall, lo, hi, char_vocab, word_vocab, ids, n_word)
-                    if len(cache) > self._CACHE_LIMIT:
-                        cache.clear()
-                    cache[tok] = entry
+            raw_mode = normalizer is not None and not _MAYBE_SPACED.search(doc)
+            if normalizer is not None and not raw_mode:
+                doc = " ".join(t.text for t in normalize_tokens(doc, vocab, norm_cache))
+            toks = doc.split()
+            for tok in toks:
+                if raw_mode:
+                    entry = get_raw(tok)
+                    if entry is None:
+                        entry = raw_entry_of(tok)
+                        if len(raw_cache) > self._CACHE_LIMIT:
+                            raw_cache.clear()
+                        raw_cache[tok] = entry
+                else:
+                    entry = get_entry(tok) or entry_of(tok)
                 extend(entry[0])
-                wids.extend(entry[1])
+                extend_wids(entry[1])
                 if entry[2]:
                     hit = True
                 if entry[3]:
                     cats.extend(entry[3])
-            for a, b in zip(wids, wids[1:], strict=False):
-                if a >= 0 and b >= 0:
-                    c = get_bigram(a * width + b)
-                    if c is not None:
-                        append(c)
             indptr.append(len(cols))
-            if hit:
-                lex_rows.append(r)
-                lex_docs.append(doc)
-            elif cats:  # category counts only: no position-dependent feature can fire
-                simple.extend((r, cat, cats.count(cat)) for cat in set(cats))
-        ngrams = self._tfidf(cols, indptr, len(docs), word, char)
-        return sparse.hstack([ngrams, self._lexicon(lex, len(docs), lex_rows, lex_docs, simple)], format="csr")
+            wptr.append(len(wids))
+            if hit or cats:
+                counts = {f"lexicon:{cat}": cats.count(cat) for cat in set(cats)}
+                if hit:
+                    lookup = get_raw if raw_mode else get_entry
+                    counts.update(_window_counts(b"".join(lookup(t)[4] for t in toks), lex.window))
+                for name, k in counts.items():
+                    lex_r.append(r)
+                    lex_c.append(lex_col[name])
+                    lex_v.append(np.log1p(k))
+        n = len(docs)
+        pair_rows, pair_cols = _bigrams(wids, wptr, n, bigram_keys, bigram_cols, width)
+        ngrams = self._tfidf(cols, indptr, pair_rows, pair_cols, n, word, char)
+        lexicon = sparse.csr_matrix((lex_v, (lex_r, lex_c)), shape=(n, len(lex_col)), dtype=np.float32)
+        return sparse.hstack([ngrams, lexicon], format="csr")
 
     @staticmethod
     def _entry(tok, findall, lo, hi, char_vocab, word_vocab, ids, n_word):
@@ -230,48 +294,46 @@ class TextFeatures(FeatureUnion):
         cols += [c + n_word for c in _char_wb_columns(tok, lo, hi, char_vocab)]
         return (
             array("i", cols),
-            [ids.get(w, -1) for w in words],
-            # needs the exact, position-aware lexicon pass (abuse or quotes)
+            array("i", [ids.get(w, -1) for w in words]),
+            # needs the position-aware lexicon features (abuse or quotes)
             any(w == QUOTE_TOKEN or not _ABUSIVE.isdisjoint(_WORD_CATEGORIES.get(w, ())) for w in words),
             tuple(c for w in words for c in _WORD_CATEGORIES.get(w, ())),
+            bytes(_word_code(w) for w in words),
         )
 
     @staticmethod
-    def _tfidf(cols: array, indptr: list[int], n_rows: int, word, char) -> sparse.csr_matrix:
+    def _tfidf(cols: array, indptr: list[int], pair_rows, pair_cols, n_rows: int, word, char) -> sparse.csr_matrix:
         """TF-IDF of the word and char blocks from raw column hits, as TfidfVectorizer does it:
         counts, 1 + log(count), times idf, then each block scaled to unit length per row."""
         n_word, n_char = len(word.vocabulary_), len(char.vocabulary_)
         idx = np.frombuffer(cols, dtype=np.int32) if len(cols) else np.zeros(0, dtype=np.int32)
-        X = sparse.csr_matrix(
-            (np.ones(len(idx), dtype=np.float64), idx, np.asarray(indptr, dtype=np.int64)),
-            shape=(n_rows, n_word + n_char),
-        )
+        if len(pair_rows):
+            rows = np.repeat(np.arange(n_rows, dtype=np.int32), np.diff(np.asarray(indptr, dtype=np.int64)))
+            X = sparse.csr_matrix(
+                (np.ones(len(idx) + len(pair_rows), dtype=np.float32),
+                 (np.concatenate([rows, pair_rows]), np.concatenate([idx, pair_cols]))),
+                shape=(n_rows, n_word + n_char),
+            )
+        else:
+            X = sparse.csr_matrix(
+                (np.ones(len(idx), dtype=np.float32), idx, np.asarray(indptr, dtype=np.int64)),
+                shape=(n_rows, n_word + n_char),
+            )
         X.sum_duplicates()
         data = X.data
         if word.sublinear_tf:
             np.log(data, out=data)
             data += 1.0
-        data *= np.concatenate([word.idf_, char.idf_])[X.indices]
-        rows = np.repeat(np.arange(n_rows), np.diff(X.indptr))
-        key = rows * 2 + (X.indices >= n_word)
-        norms = np.sqrt(np.bincount(key, weights=data * data, minlength=2 * n_rows))
+        idf = word.__dict__.get("_idf_all")
+        if idf is None or len(idf) != n_word + n_char:
+            idf = word.__dict__["_idf_all"] = np.concatenate([word.idf_, char.idf_]).astype(np.float32)
+        data *= idf[X.indices]
+        key = np.repeat(np.arange(0, 2 * n_rows, 2, dtype=np.int64), np.diff(X.indptr))
+        key += X.indices >= n_word
+        norms = np.sqrt(np.bincount(key, weights=data * data, minlength=2 * n_rows)).astype(np.float32)
         norms[norms == 0] = 1.0
         data /= norms[key]
-        return sparse.csr_matrix((data.astype(word.dtype), X.indices, X.indptr), shape=X.shape)
-
-    @staticmethod
-    def _lexicon(lex, n_rows, lex_rows, lex_docs, simple) -> sparse.csr_matrix:
-        names = lex.get_feature_names_out()
-        col = {name: j for j, name in enumerate(names)}
-        rows = [r for r, _, _ in simple]
-        cols = [col[f"lexicon:{cat}"] for _, cat, _ in simple]
-        vals = [float(np.log1p(k)) for _, _, k in simple]
-        if lex_rows:
-            sub = lex.transform(lex_docs).tocoo()
-            rows += np.asarray(lex_rows)[sub.row].tolist()
-            cols += sub.col.tolist()
-            vals += sub.data.tolist()
-        return sparse.csr_matrix((vals, (rows, cols)), shape=(n_rows, len(names)), dtype=np.float32)
+        return sparse.csr_matrix((data.astype(word.dtype, copy=False), X.indices, X.indptr), shape=X.shape)
 
     def _fused_state(self, word: CachedTfidfVectorizer):
         """Token cache, integer-keyed bigram columns and the key width."""
@@ -283,13 +345,63 @@ class TextFeatures(FeatureUnion):
                 pairs.append((ids.setdefault(a, len(ids)), ids.setdefault(b, len(ids)), col))
         width = len(ids) + 1
         self._ids = ids
-        return {}, {a * width + b: col for a, b, col in pairs}, width
+        keys = np.array([a * width + b for a, b, _ in pairs], dtype=np.int64)
+        order = np.argsort(keys)
+        cols = np.array([c for _, _, c in pairs], dtype=np.int32)
+        return {}, {}, (keys[order], cols[order]), width
 
     def __getstate__(self):
         state = super().__getstate__()
-        state.pop("_fused", None)
+        state.pop("_fused_cache", None)
         state.pop("_ids", None)
         return state
+
+
+_YOU, _QUOTE, _ABUSE = 1, 2, 4
+
+
+def _word_code(w: str) -> int:
+    """Bit flags of one normalised word for the position-aware lexicon features."""
+    code = _YOU if w in YOU_WORDS else 0
+    if w == QUOTE_TOKEN:
+        code |= _QUOTE
+    if not _ABUSIVE.isdisjoint(_WORD_CATEGORIES.get(w, ())):
+        code |= _ABUSE
+    return code
+
+
+def _window_counts(codes: bytes, window: int) -> dict[str, int]:
+    """The position-aware lexicon counts of one comment, as :meth:`LexiconFeatures.matches`."""
+    out: dict[str, int] = {}
+    last_you = last_quote = -100
+    for i, code in enumerate(codes):
+        if not code:
+            continue
+        if code & _YOU:
+            last_you = i
+        if code & _QUOTE:
+            last_quote = i
+            out["lexicon:quote"] = out.get("lexicon:quote", 0) + 1
+        if code & _ABUSE:
+            if 0 < i - last_you <= window:
+                out["lexicon:you+abuse"] = out.get("lexicon:you+abuse", 0) + 1
+            if 0 < i - last_quote <= window:
+                out["lexicon:quoted+abuse"] = out.get("lexicon:quoted+abuse", 0) + 1
+    return out
+
+
+def _bigrams(wids: array, wptr: list[int], n_rows: int, keys: np.ndarray, cols: np.ndarray, width: int):
+    """Rows and columns of the word-pair (bigram) features, found with one sorted search."""
+    if len(wids) < 2 or len(keys) == 0:
+        return np.zeros(0, np.int32), np.zeros(0, np.int32)
+    w = np.frombuffer(wids, dtype=np.int32).astype(np.int64)
+    rows = np.repeat(np.arange(n_rows, dtype=np.int32), np.diff(np.asarray(wptr, dtype=np.int64)))
+    a, b = w[:-1], w[1:]
+    ok = (rows[:-1] == rows[1:]) & (a >= 0) & (b >= 0)
+    pair = a[ok] * width + b[ok]
+    pos = np.minimum(np.searchsorted(keys, pair), len(keys) - 1)
+    found = keys[pos] == pair
+    return rows[:-1][ok][found], cols[pos[found]]
 
 
 def make_features(

@@ -115,7 +115,12 @@ class Model:
         """Calibrated scores, shape (n, 2), columns in :data:`LABELS` order."""
         if len(texts) == 0:
             return np.zeros((0, len(LABELS)))
-        Xt = self.pipeline[:-1].transform(list(texts))
+        steps = self.pipeline.named_steps
+        features = steps.get("features")
+        if hasattr(features, "transform_raw") and "normalize" in steps and len(self.pipeline) == 3:
+            Xt = features.transform_raw(list(texts), steps["normalize"])  # fused fast path
+        else:
+            Xt = self.pipeline[:-1].transform(list(texts))
         return self.pipeline[-1].positive_proba(Xt)
 
     def score(self, texts: Iterable[str | None]) -> pd.DataFrame:

@@ -64,3 +64,12 @@ def test_fast_normaliser_matches_the_span_keeping_one() -> None:
     norm = TextNormalizer(min_count=1).fit(TRAIN)
     slow = [" ".join(t.text for t in normalize_tokens(x, norm.vocabulary_)) for x in texts]
     assert norm.transform(texts) == slow
+
+
+def test_raw_text_path_matches_normalise_then_transform() -> None:
+    norm, feats = _fitted()
+    raw = DOCS + ["You are a s c u m", "calling them 'rats' is vile", "@someone 1d10t!!", "9/11 (((them)))"]
+    expected = FeatureUnion.transform(feats, norm.transform(raw)).toarray()
+    got = feats.transform_raw(raw, norm).toarray()
+    np.testing.assert_allclose(got, expected, atol=1e-6)
+    np.testing.assert_allclose(feats.transform_raw(raw, norm).toarray(), expected, atol=1e-6)
