@@ -169,9 +169,9 @@ def main(argv: list[str] | None = None) -> int:
         lines.append(f"| {kind} | {len(idx)} | {flags[:, 0].mean():.1%} | {flags[:, 1].mean():.1%} |")
 
     lines += ["", "### Fairness: hard negatives that name an identity", "",
-              "False-positive rate on our hard-negative comments (all splits' test rows would be too few, so "
-              "this uses the test split plus the validation split, neither trained on) that mention each "
-              "identity term.", "", "| identity | n | hostile FPR | conspiratorial FPR |", "|---|---|---|---|"]
+              "False-positive rate, at the model's thresholds, on our hard-negative comments that mention "
+              "each identity term. The test split alone holds too few per term, so this pools the test and "
+              "validation splits (neither is trained on; thresholds are chosen on validation).", "", "| identity | n | hostile FPR | conspiratorial FPR |", "|---|---|---|---|"]
     own_all = data[(data["source"] == "news_comments") & data["split"].isin(["test", "validation"])]
     hard = own_all[own_all["kind"] == "hard_negative"]
     hard_scores = model.predict_proba(hard["text"].tolist())
