@@ -186,8 +186,11 @@ def test_new_labels_teach_a_coined_slur_and_conspiracy(models_dir: Path) -> None
         rows = unseen[unseen[label] == 1]
         old = before.score(rows["text"])[f"{label}_score"]
         new = after.score(rows["text"])[f"{label}_score"]
-        assert (old < before.thresholds[label]).all(), f"base model already flags {label}: {old.tolist()}"
+        unflagged = old < before.thresholds[label]
+        # the base model has never seen the coined words: (almost) none of these is flagged yet
+        assert unflagged.sum() >= len(rows) - 1, f"base model already flags {label}: {old.tolist()}"
         assert (new >= after.thresholds[label]).all(), f"retrained model misses {label}: {new.tolist()}"
+        assert (new[unflagged] > old[unflagged] + 0.2).all(), f"{label} scores barely moved"
     neutral = after.score(negatives.loc[negatives["kind"] == "neutral", "text"])
     assert not neutral[["hostile_flag", "conspiratorial_flag"]].to_numpy().any()
 
