@@ -169,3 +169,12 @@ def test_arbitrary_dumps_never_raise_or_yield_empty_text(lines: list[str]) -> No
     for c in got:
         assert c.text.strip() and c.text == " ".join(c.text.split())
         assert c.author is None or c.author.strip()
+
+
+def test_a_string_naming_a_folder_is_read_as_text_not_opened() -> None:
+    # found by the property test: "/" exists (a folder), so it must not be taken for a page path
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert parse_comments("/") == []

@@ -113,7 +113,7 @@ def _looks_like_path(s: str) -> bool:
     if "\n" in s or "<" in s or len(s) > 4096 or not s.strip():
         return False
     try:
-        return Path(s).exists() or s.lower().endswith(_TEXT_SUFFIXES)
+        return Path(s).is_file() or s.lower().endswith(_TEXT_SUFFIXES)
     except OSError:  # name too long and the like
         return False
 
