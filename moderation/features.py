@@ -28,7 +28,7 @@ from moderation.normalize import (
     _MAYBE_SPACED,
     QUOTE_TOKEN,
     TextNormalizer,
-    normalize_token,
+    cached_token,
     normalize_tokens,
 )
 
@@ -220,11 +220,7 @@ class TextFeatures(FeatureUnion):
             norm_cache = normalizer.__dict__.setdefault("_cache", {})
 
             def raw_entry_of(raw: str):
-                norm = norm_cache.get(raw)
-                if norm is None:
-                    norm = normalize_token(raw, vocab)
-                    norm_cache[raw] = norm
-                subs = [entry_of(t) for t in norm.split()]
+                subs = [entry_of(t) for t in cached_token(raw, vocab, norm_cache).split()]
                 if len(subs) == 1:
                     return subs[0]
                 return (

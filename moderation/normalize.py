@@ -295,18 +295,21 @@ def normalize_tokens(
     """
     out: list[Token] = []
     for start, end, raw in _raw_tokens(text, vocab):
-        if cache is not None:
-            norm = cache.get(raw)
-            if norm is None:
-                norm = normalize_token(raw, vocab)
-                if len(cache) > 500_000:
-                    cache.clear()
-                cache[raw] = norm
-        else:
-            norm = normalize_token(raw, vocab)
+        norm = cached_token(raw, vocab, cache) if cache is not None else normalize_token(raw, vocab)
         if norm:
             out.append(Token(norm, start, end))
     return out
+
+
+def cached_token(raw: str, vocab: Mapping[str, int] | frozenset[str], cache: dict[str, str]) -> str:
+    """:func:`normalize_token` memoised in ``cache`` (bounded: cleared past 500,000 entries)."""
+    norm = cache.get(raw)
+    if norm is None:
+        norm = normalize_token(raw, vocab)
+        if len(cache) > 500_000:
+            cache.clear()
+        cache[raw] = norm
+    return norm
 
 
 # Could the text hold a run of 3+ one-letter tokens ("s c u m")? A superset test, in C speed.
@@ -317,17 +320,7 @@ def _normalize_fast(text: str, vocab: Mapping[str, int] | frozenset[str], cache:
     """``normalize`` without spans: the same output, faster (used when scoring)."""
     if _MAYBE_SPACED.search(text):
         return " ".join(t.text for t in normalize_tokens(text, vocab, cache))
-    out = []
-    for raw in text.split():
-        norm = cache.get(raw)
-        if norm is None:
-            norm = normalize_token(raw, vocab)
-            if len(cache) > 500_000:
-                cache.clear()
-            cache[raw] = norm
-        if norm:
-            out.append(norm)
-    return " ".join(out)
+    return " ".join(norm for raw in text.split() if (norm := cached_token(raw, vocab, cache)))
 
 
 def normalize(text: str, vocab: Mapping[str, int] | frozenset[str] = LEXICON) -> str:
