@@ -20,6 +20,18 @@ class CLIError(Exception):
     """A user-facing error: printed as one line and exits with status 2."""
 
 
+def check_output(path: str | None) -> None:
+    """Fail early, before any work, when an output file's extension names no known format."""
+    if path in (None, "-"):
+        return
+    from moderation.io import table_format
+
+    try:
+        table_format(path)
+    except ValueError as exc:
+        raise CLIError(str(exc)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Build the top-level parser with every available sub-command registered."""
     from moderation import __version__

@@ -42,16 +42,12 @@ def run(args: argparse.Namespace) -> int:
     """Parse every page, print warnings on stderr, write the table."""
     import pandas as pd
 
-    from moderation.cli import CLIError
-    from moderation.io import table_format, write_table
+    from moderation.cli import CLIError, check_output
+    from moderation.io import write_table
     from moderation.parse import COLUMNS, BinaryFileError, parse_comments
     from moderation.parse import ParseWarning as _ParseWarning
 
-    if args.output not in (None, "-"):
-        try:
-            table_format(args.output)
-        except ValueError as exc:
-            raise CLIError(str(exc)) from None
+    check_output(args.output)
 
     rows: list[dict[str, Any]] = []
     for page in args.pages:

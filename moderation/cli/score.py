@@ -592,15 +592,9 @@ def _load(path: str | None) -> Model:
 
 def run(args: argparse.Namespace) -> int:
     """Score every input, chunk by chunk, into one output table; print a summary on stderr."""
-    from moderation.cli import CLIError
+    from moderation.cli import CLIError, check_output
 
-    if args.output not in (None, "-"):
-        from moderation.io import table_format
-
-        try:
-            table_format(args.output)
-        except ValueError as exc:
-            raise CLIError(str(exc)) from None
+    check_output(args.output)
     if args.inputs.count("-") > 1:
         raise CLIError("'-' (stdin) can be given only once")
     sources = [_classify(name) for name in args.inputs]
