@@ -275,7 +275,7 @@ class TextFeatures(FeatureUnion):
                 for name, k in counts.items():
                     lex_r.append(r)
                     lex_c.append(lex_col[name])
-                    lex_v.append(np.log1p(k))
+                    lex_v.append(_lexicon_value(k))
         n = len(docs)
         pair_rows, pair_cols = _bigrams(wids, wptr, n, bigram_keys, bigram_cols, width)
         ngrams = self._tfidf(cols, indptr, pair_rows, pair_cols, n, word, char)
@@ -354,6 +354,11 @@ class TextFeatures(FeatureUnion):
 
 
 _YOU, _QUOTE, _ABUSE = 1, 2, 4
+
+
+def _lexicon_value(count: int) -> float:
+    """Feature value of a lexicon count: grows slowly, so long texts do not run away with it."""
+    return float(np.log1p(count))
 
 
 def _word_code(w: str) -> int:
@@ -487,7 +492,7 @@ class LexiconFeatures(TransformerMixin, BaseEstimator):
             for name, idx in self.matches(_WORD_RE.findall(str(text))).items():
                 rows.append(r)
                 cols.append(col[name])
-                vals.append(np.log1p(len(idx)))
+                vals.append(_lexicon_value(len(idx)))
         return sparse.csr_matrix((vals, (rows, cols)), shape=(_len(X), len(names)), dtype=np.float32)
 
 
