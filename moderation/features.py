@@ -508,6 +508,65 @@ def _len(X) -> int:
     return X.shape[0] if hasattr(X, "shape") else len(X)
 
 
+class NBLogisticRegression(LogisticRegression):
+    """Logistic regression on features scaled by their naive-Bayes log-count ratio (NB-LR).
+
+    Each feature is multiplied by ``log(P(feature | positive) / P(feature | negative))``
+    (smoothed by ``alpha``) before the regression, as in Wang and Manning's NBSVM: a feature
+    seen mostly in one class starts with a large weight, which suits long texts whose evidence
+    is spread over many weak features (the CONSPIRATORIAL label on long posts).
+
+    Parameters
+    ----------
+    alpha : float, default=0.1
+        Smoothing added to each feature's per-class sum (features are TF-IDF values, not counts).
+    C, class_weight, max_iter, solver
+        As in :class:`~sklearn.linear_model.LogisticRegression`.
+
+    Attributes
+    ----------
+    r_ : ndarray of shape (n_features,)
+        The log-count ratio each feature is scaled by.
+    """
+
+    def __init__(
+        self, *, alpha: float = 0.1, C: float = 1.0, class_weight=None, max_iter: int = 2000,
+        solver: str = "liblinear",
+    ) -> None:
+        super().__init__(C=C, class_weight=class_weight, max_iter=max_iter, solver=solver)
+        self.alpha = alpha
+
+    def fit(self, X, y, sample_weight=None) -> NBLogisticRegression:
+        X = sparse.csr_matrix(X)
+        y = np.asarray(y)
+        w = np.ones(X.shape[0]) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+        classes = np.unique(y)
+        if len(classes) != 2:
+            raise ValueError(f"NBLogisticRegression needs two classes, got {len(classes)}.")
+        pos = np.asarray(X[y == classes[1]].multiply(w[y == classes[1]][:, None]).sum(0)).ravel()
+        neg = np.asarray(X[y == classes[0]].multiply(w[y == classes[0]][:, None]).sum(0)).ravel()
+        pos, neg = pos + self.alpha, neg + self.alpha
+        self.r_ = np.log((pos / pos.sum()) / (neg / neg.sum()))
+        return super().fit(self._scale(X), y, sample_weight=sample_weight)
+
+    def _scale(self, X):
+        return sparse.csr_matrix(X).multiply(self.r_).tocsr()
+
+    def decision_function(self, X):
+        return super().decision_function(self._scale(X))
+
+    def predict_proba(self, X):
+        return super().predict_proba(self._scale(X))
+
+    def predict(self, X):
+        return super().predict(self._scale(X))
+
+    @property
+    def effective_coef_(self) -> np.ndarray:
+        """Weight of each unscaled feature: ``coef_ * r_``."""
+        return np.ravel(self.coef_) * self.r_
+
+
 class LabelwiseClassifier(ClassifierMixin, BaseEstimator):
     """One clone of ``estimator`` per output column, fitted on the rows where it is known.
 
@@ -520,6 +579,9 @@ class LabelwiseClassifier(ClassifierMixin, BaseEstimator):
     estimator : classifier, optional
         A binary classifier with ``decision_function``; defaults to a class-balanced
         ``LogisticRegression``.
+    output_estimators : tuple of classifiers, optional
+        One classifier per output, overriding ``estimator`` (the labels may need different
+        models).
 
     Attributes
     ----------
@@ -530,10 +592,13 @@ class LabelwiseClassifier(ClassifierMixin, BaseEstimator):
     classes_ : list of ndarray (one per output), or ndarray for a single 1-D target.
     """
 
-    def __init__(self, estimator=None) -> None:
+    def __init__(self, estimator=None, *, output_estimators=None) -> None:
         self.estimator = estimator
+        self.output_estimators = output_estimators
 
-    def _base(self):
+    def _base(self, j: int = 0):
+        if self.output_estimators is not None:
+            return self.output_estimators[j]
         if self.estimator is not None:
             return self.estimator
         return LogisticRegression(C=4.0, class_weight="balanced", max_iter=2000)
@@ -558,6 +623,10 @@ class LabelwiseClassifier(ClassifierMixin, BaseEstimator):
         if Y.shape[0] != X.shape[0]:
             raise ValueError(f"X has {X.shape[0]} rows but y has {Y.shape[0]}.")
         self.n_outputs_ = Y.shape[1]
+        if self.output_estimators is not None and len(self.output_estimators) != self.n_outputs_:
+            raise ValueError(
+                f"output_estimators has {len(self.output_estimators)} entries for {self.n_outputs_} outputs."
+            )
         self.estimators_ = []
         classes = []
         for j in range(self.n_outputs_):
@@ -571,7 +640,7 @@ class LabelwiseClassifier(ClassifierMixin, BaseEstimator):
             elif yj.dtype.kind == "f" and np.all(np.mod(yj, 1) == 0):
                 yj = yj.astype(int)  # NaN forced floats; labels are integers again
             check_classification_targets(yj)
-            est = clone(self._base())
+            est = clone(self._base(j))
             kwargs = {} if sample_weight is None else {"sample_weight": np.asarray(sample_weight)[known]}
             est.fit(X[known], yj, **kwargs)
             self.estimators_.append(est)
@@ -664,9 +733,21 @@ def make_pipeline(
     word_max_features: int = 150_000,
     char_max_features: int = 200_000,
     char_ngram_range: tuple[int, int] = (3, 5),
+    conspiratorial_model: str = "nblr",
+    nb_alpha: float = 0.1,
 ) -> Pipeline:
-    """The full scoring pipeline: normalise, extract n-grams, one classifier per label."""
-    clf = LogisticRegression(C=C, class_weight="balanced", max_iter=2000, solver="liblinear")
+    """The full scoring pipeline: normalise, extract n-grams, one classifier per label.
+
+    HOSTILE uses a plain logistic regression; CONSPIRATORIAL uses NB-LR by default
+    (``conspiratorial_model="lr"`` for a plain one), which validated better on long posts.
+    """
+    hostile = LogisticRegression(C=C, class_weight="balanced", max_iter=2000, solver="liblinear")
+    if conspiratorial_model == "nblr":
+        conspiratorial = NBLogisticRegression(alpha=nb_alpha, C=C, class_weight="balanced")
+    elif conspiratorial_model == "lr":
+        conspiratorial = clone(hostile)
+    else:
+        raise ValueError(f"conspiratorial_model must be 'nblr' or 'lr', not {conspiratorial_model!r}")
     return Pipeline(
         [
             ("normalize", TextNormalizer()),
@@ -678,6 +759,6 @@ def make_pipeline(
                     char_ngram_range=char_ngram_range,
                 ),
             ),
-            ("classify", LabelwiseClassifier(clf)),
+            ("classify", LabelwiseClassifier(output_estimators=(hostile, conspiratorial))),
         ]
     )

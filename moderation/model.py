@@ -240,7 +240,8 @@ class Model:
         result: dict[str, list[dict[str, Any]]] = {}
         row = X.getrow(0).toarray().ravel()
         for j, label in enumerate(LABELS):
-            coef = np.ravel(clf.estimators_[j].coef_)
+            est = clf.estimators_[j]
+            coef = np.ravel(getattr(est, "effective_coef_", est.coef_))
             slope = float(clf.calibration_[j, 0])
             items = []
             for (name, gram), spans in occurrences.items():

@@ -45,6 +45,9 @@ class TrainConfig(dict):
         "char_max_features": 200_000,
         "char_ngram_range": (3, 5),  # as good as (2, 5) on validation, a third fewer features to build
         "source_weights": {"news_comments": 10.0, "pan_train": 5.0},
+        # NB-LR for CONSPIRATORIAL: same F1 on our comments, PAN validation MCC 0.69 -> 0.75
+        "conspiratorial_model": "nblr",
+        "nb_alpha": 0.1,
         "seed": 0,
     }
 
@@ -107,7 +110,8 @@ def train_model(
         optionally ``licence`` and ``kind``.
     config : TrainConfig, optional
         ``C`` (inverse regularisation), ``augment_copies`` (disguised copies of our own
-        training comments), ``word_max_features``, ``char_max_features``, ``char_ngram_range``,
+        training comments), ``word_max_features``, ``char_max_features``, ``char_ngram_range``, ``conspiratorial_model`` ("nblr" or "lr"),
+        ``nb_alpha``,
         ``source_weights`` (per-source sample weights overriding the dataset's) and ``seed``.
     dataset_hash : str, optional
         Content hash of ``data``, recorded on the card.
@@ -142,6 +146,8 @@ def train_model(
         word_max_features=cfg["word_max_features"],
         char_max_features=cfg["char_max_features"],
         char_ngram_range=tuple(cfg["char_ngram_range"]),
+        conspiratorial_model=cfg["conspiratorial_model"],
+        nb_alpha=cfg["nb_alpha"],
     )
     pipe.fit(train["text"].tolist(), y, classify__sample_weight=w)
     if verbose:

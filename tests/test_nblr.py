@@ -1,0 +1,52 @@
+"""NB-LR, the CONSPIRATORIAL label's classifier: log-count-ratio scaling, then logistic regression."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import sparse
+from sklearn.linear_model import LogisticRegression
+
+from moderation.features import LabelwiseClassifier, NBLogisticRegression, make_pipeline
+
+
+def _toy():
+    rng = np.random.default_rng(0)
+    X = rng.random((200, 6)) * (rng.random((200, 6)) < 0.4)
+    y = (X[:, 0] + 0.2 * rng.random(200) > 0.3).astype(int)
+    X[:, 5] = 0.5  # present everywhere: no evidence for either class
+    return sparse.csr_matrix(X), y
+
+
+def test_log_count_ratio_points_at_the_class_a_feature_belongs_to() -> None:
+    X, y = _toy()
+    model = NBLogisticRegression(alpha=0.1).fit(X, y)
+    assert model.r_[0] > 0.5  # feature 0 drives the positive class
+    assert abs(model.r_[5]) < abs(model.r_[0]) / 5
+
+
+def test_it_is_a_logistic_regression_on_scaled_features() -> None:
+    X, y = _toy()
+    model = NBLogisticRegression(alpha=0.1, C=2.0).fit(X, y)
+    plain = LogisticRegression(C=2.0, solver="liblinear", max_iter=2000).fit(X.multiply(model.r_).tocsr(), y)
+    np.testing.assert_allclose(model.decision_function(X), plain.decision_function(X.multiply(model.r_).tocsr()))
+    np.testing.assert_allclose(model.effective_coef_, plain.coef_.ravel() * model.r_)
+    assert set(model.predict(X)) <= {0, 1}
+
+
+def test_needs_two_classes() -> None:
+    X, _ = _toy()
+    with pytest.raises(ValueError, match="two classes"):
+        NBLogisticRegression().fit(X, np.ones(X.shape[0]))
+
+
+def test_pipeline_uses_nblr_for_conspiratorial_only() -> None:
+    clf = make_pipeline().named_steps["classify"]
+    assert isinstance(clf, LabelwiseClassifier)
+    hostile, conspiratorial = clf.output_estimators
+    assert type(hostile) is LogisticRegression
+    assert isinstance(conspiratorial, NBLogisticRegression)
+    assert isinstance(make_pipeline(conspiratorial_model="lr").named_steps["classify"].output_estimators[1],
+                      LogisticRegression)
+    with pytest.raises(ValueError, match="nblr"):
+        make_pipeline(conspiratorial_model="svm")
