@@ -241,7 +241,7 @@ class Model:
         row = X.getrow(0).toarray().ravel()
         for j, label in enumerate(LABELS):
             est = clf.estimators_[j]
-            coef = np.ravel(getattr(est, "effective_coef_", est.coef_))
+            coef = np.ravel(est.effective_coef_ if hasattr(est, "effective_coef_") else est.coef_)
             slope = float(clf.calibration_[j, 0])
             items = []
             for (name, gram), spans in occurrences.items():

@@ -7,7 +7,12 @@ import pytest
 from scipy import sparse
 from sklearn.linear_model import LogisticRegression
 
-from moderation.features import LabelwiseClassifier, NBLogisticRegression, make_pipeline
+from moderation.features import (
+    BlendedLogisticRegression,
+    LabelwiseClassifier,
+    NBLogisticRegression,
+    make_pipeline,
+)
 
 
 def _toy():
@@ -40,13 +45,25 @@ def test_needs_two_classes() -> None:
         NBLogisticRegression().fit(X, np.ones(X.shape[0]))
 
 
-def test_pipeline_uses_nblr_for_conspiratorial_only() -> None:
+def test_blend_averages_the_two_decision_values() -> None:
+    X, y = _toy()
+    blend = BlendedLogisticRegression(C=2.0, alpha=0.1, weight=0.25).fit(X, y)
+    expected = 0.75 * blend.lr_.decision_function(X) + 0.25 * blend.nblr_.decision_function(X)
+    np.testing.assert_allclose(blend.decision_function(X), expected)
+    np.testing.assert_allclose(blend.effective_coef_ @ X.T.toarray() + 0.75 * blend.lr_.intercept_[0]
+                               + 0.25 * blend.nblr_.intercept_[0], expected)
+    assert np.allclose(blend.predict_proba(X).sum(1), 1.0)
+
+
+def test_pipeline_blends_for_conspiratorial_only() -> None:
     clf = make_pipeline().named_steps["classify"]
     assert isinstance(clf, LabelwiseClassifier)
     hostile, conspiratorial = clf.output_estimators
     assert type(hostile) is LogisticRegression
-    assert isinstance(conspiratorial, NBLogisticRegression)
+    assert isinstance(conspiratorial, BlendedLogisticRegression)
+    assert isinstance(make_pipeline(conspiratorial_model="nblr").named_steps["classify"].output_estimators[1],
+                      NBLogisticRegression)
     assert isinstance(make_pipeline(conspiratorial_model="lr").named_steps["classify"].output_estimators[1],
                       LogisticRegression)
-    with pytest.raises(ValueError, match="nblr"):
+    with pytest.raises(ValueError, match="blend"):
         make_pipeline(conspiratorial_model="svm")
