@@ -552,16 +552,21 @@ class NBLogisticRegression(LogisticRegression):
         return super().fit(self._scale(X), y, sample_weight=sample_weight)
 
     def _scale(self, X):
-        return sparse.csr_matrix(X).multiply(self.r_).tocsr()
+        X = sparse.csr_matrix(X, dtype=np.float64, copy=True)
+        X.data *= self.r_[X.indices]
+        return X
 
     def decision_function(self, X):
-        return super().decision_function(self._scale(X))
+        # (X diag(r)) coef == X (r * coef): no scaled copy of X is needed to score
+        check_is_fitted(self)
+        return np.asarray(X @ self.effective_coef_).ravel() + self.intercept_[0]
 
     def predict_proba(self, X):
-        return super().predict_proba(self._scale(X))
+        p = 1.0 / (1.0 + np.exp(-self.decision_function(X)))
+        return np.column_stack([1 - p, p])
 
     def predict(self, X):
-        return super().predict(self._scale(X))
+        return self.classes_[(self.decision_function(X) > 0).astype(int)]
 
     @property
     def effective_coef_(self) -> np.ndarray:
@@ -608,7 +613,8 @@ class BlendedLogisticRegression(ClassifierMixin, BaseEstimator):
 
     def decision_function(self, X) -> np.ndarray:
         check_is_fitted(self)
-        return (1 - self.weight) * self.lr_.decision_function(X) + self.weight * self.nblr_.decision_function(X)
+        intercept = (1 - self.weight) * self.lr_.intercept_[0] + self.weight * self.nblr_.intercept_[0]
+        return np.asarray(X @ self.effective_coef_).ravel() + intercept
 
     def predict_proba(self, X) -> np.ndarray:
         p = 1.0 / (1.0 + np.exp(-self.decision_function(X)))
