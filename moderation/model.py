@@ -312,6 +312,8 @@ def _span(tokens, owner: list[int], start: int, end: int) -> tuple[int, int]:
 
 
 def _json_default(obj):
+    if isinstance(obj, np.bool_):
+        return bool(obj)
     if isinstance(obj, (np.integer,)):
         return int(obj)
     if isinstance(obj, (np.floating,)):

@@ -270,3 +270,46 @@ def test_gate_refuses_when_the_current_default_cannot_be_loaded(models_dir: Path
     assert "cannot be loaded" in result["gate"].reasons[0]
     assert registry.default_name() == "base"
     assert (models_dir / "after-corruption" / "model.json").is_file()
+
+
+# ------------------------------------------------------------------------- gate on small sets
+class _Stub:
+    """A model whose scores are set by hand: 1.0 for texts in ``flag``, else 0.0."""
+
+    def __init__(self, flag: set[str]) -> None:
+        self.flag = flag
+        self.thresholds = {"hostile": 0.5, "conspiratorial": 0.5}
+
+    def predict_proba(self, texts):
+        return np.array([[1.0 if t in self.flag else 0.0, 0.0] for t in texts])
+
+
+def test_small_benchmark_sets_are_shown_but_do_not_gate(monkeypatch, tmp_path: Path) -> None:
+    import moderation.retrain as retrain
+
+    big = [f"big {i}" for i in range(120)]
+    small = [f"small {i}" for i in range(40)]
+    data = pd.DataFrame({
+        "text": big + small,
+        "hostile": [1.0] * 30 + [0.0] * 90 + [1.0] * 20 + [0.0] * 20,
+        "conspiratorial": np.nan,
+        "source": ["bigset"] * 120 + ["smallset"] * 40,
+        "split": "test",
+    })
+    current = _Stub(set(big[:30]) | set(small[:20]))
+    trainer = Trainer(registry=ModelRegistry(tmp_path))
+    trainer.data = data
+    monkeypatch.setattr(trainer.registry, "default_name", lambda: "cur")
+    monkeypatch.setattr(trainer.registry, "path", lambda name: tmp_path)
+    monkeypatch.setattr(retrain, "load_model", lambda path: current)
+
+    # the new model misses 5 of the small set's 20 positives: F1 1.0 -> 0.857, a drop of 0.14
+    verdict = trainer.gate(_Stub(set(big[:30]) | set(small[:15])))
+    small_row = next(r for r in verdict.rows if r["set"] == "smallset")
+    assert not small_row["ok"] and not small_row["gating"]
+    assert verdict.passed, verdict.reasons
+    assert "not gating" in verdict.table()
+
+    # the same drop on the big set refuses promotion
+    verdict = trainer.gate(_Stub(set(big[:25]) | set(small[:20])))
+    assert not verdict.passed and any("bigset" in r for r in verdict.reasons)
