@@ -127,6 +127,18 @@ def map_labels(keys: pd.Series, mapping: tuple[Mapping, ...]) -> tuple[pd.Series
     return hostile, consp
 
 
+def labelled_frame(
+    text: Iterable[str], keys: Iterable[str], mapping: tuple[Mapping, ...], source_id: Iterable,
+    **extra: Iterable,
+) -> pd.DataFrame:
+    """An adapter's output: cleaned texts, our two labels mapped from the corpus's own label
+    ``keys`` through its ``mapping`` table, the corpus's ids and any ``extra`` columns."""
+    hostile, consp = map_labels(pd.Series(list(keys)), mapping)
+    columns = {"text": text, "hostile": hostile, "conspiratorial": consp, "source_id": source_id, **extra}
+    return pd.DataFrame({k: v.to_numpy() if isinstance(v, pd.Series | pd.Index) else v
+                         for k, v in columns.items()})
+
+
 def finish_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """Give a raw frame the standard columns and dtypes; drop empty or label-less rows."""
     out = pd.DataFrame(index=range(len(frame)))

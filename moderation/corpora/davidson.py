@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._base import Corpus, Mapping, clean_series, map_labels, read_csv
+from ._base import Corpus, Mapping, clean_series, labelled_frame, read_csv
 
 FILE = "labeled_data.csv"
 COLUMNS = ("count", "hate_speech", "offensive_language", "neither", "class", "tweet")
@@ -26,13 +26,12 @@ def load(folder: Path) -> pd.DataFrame:
     """Read ``labeled_data.csv``; the unnamed first column is the row id."""
     path = folder / FILE
     raw = read_csv(path, COLUMNS)
-    hostile, consp = map_labels(raw["class"].map(_KEYS).fillna(raw["class"]), MAPPING)
-    return pd.DataFrame({
-        "text": clean_series(raw["tweet"]),
-        "hostile": hostile,
-        "conspiratorial": consp,
-        "source_id": raw.iloc[:, 0],
-    })
+    return labelled_frame(
+        clean_series(raw["tweet"]),
+        raw["class"].map(_KEYS).fillna(raw["class"]),
+        MAPPING,
+        raw.iloc[:, 0],
+    )
 
 
 CORPUS = Corpus(

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._base import Corpus, Mapping, clean_series, map_labels, read_csv
+from ._base import Corpus, Mapping, clean_series, labelled_frame, read_csv
 
 FILE = "Ethos_Dataset_Binary.csv"
 COLUMNS = ("comment", "isHate")
@@ -34,13 +34,12 @@ def load(folder: Path) -> pd.DataFrame:
         keys = raw["isHate"].map(_key)
     except ValueError as exc:
         raise ValueError(f"{path}: column isHate must hold numbers 0..1 ({exc})") from exc
-    hostile, consp = map_labels(keys, MAPPING)
-    return pd.DataFrame({
-        "text": clean_series(raw["comment"]),
-        "hostile": hostile,
-        "conspiratorial": consp,
-        "source_id": raw.index.astype(str),
-    })
+    return labelled_frame(
+        clean_series(raw["comment"]),
+        keys,
+        MAPPING,
+        raw.index.astype(str),
+    )
 
 
 CORPUS = Corpus(

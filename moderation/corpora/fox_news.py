@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._base import Corpus, CorpusFormatError, Mapping, clean_series, map_labels, read_text
+from ._base import Corpus, CorpusFormatError, Mapping, clean_series, labelled_frame, read_text
 
 FILE = "fox-news-comments.json"
 FIELDS = ("title", "text", "label")
@@ -52,17 +52,16 @@ def load(folder: Path) -> pd.DataFrame:
         raise CorpusFormatError(
             f"{path}: expected fields {list(FIELDS)}, found {list(raw.columns)}; update "
             "moderation/corpora/fox_news.py or restore the original file.")
-    hostile, consp = map_labels(raw["label"].map(_KEYS).fillna(raw["label"].astype(str)), MAPPING)
     splits = thread_splits(raw["title"])
     thread_id = {t: hashlib.sha256(t.encode()).hexdigest()[:10] for t in splits}
-    return pd.DataFrame({
-        "text": clean_series(raw["text"].astype(str)),
-        "hostile": hostile,
-        "conspiratorial": consp,
-        "source_id": [f"{thread_id[t]}-{i}" for i, t in zip(raw.index, raw["title"], strict=True)],
-        "official_split": raw["title"].map(splits),
-        "group": "fox-thread-" + raw["title"].map(thread_id),
-    })
+    return labelled_frame(
+        clean_series(raw["text"].astype(str)),
+        raw["label"].map(_KEYS).fillna(raw["label"].astype(str)),
+        MAPPING,
+        [f"{thread_id[t]}-{i}" for i, t in zip(raw.index, raw["title"], strict=True)],
+        official_split=raw["title"].map(splits),
+        group="fox-thread-" + raw["title"].map(thread_id),
+    )
 
 
 CORPUS = Corpus(

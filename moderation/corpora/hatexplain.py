@@ -8,7 +8,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._base import Corpus, CorpusFormatError, Mapping, clean_series, map_labels, read_csv, read_text
+from ._base import (
+    Corpus,
+    CorpusFormatError,
+    Mapping,
+    clean_series,
+    labelled_frame,
+    read_csv,
+    read_text,
+)
 
 FILE = "092-HateXplain.csv"
 SPLIT_FILE = "post_id_divisions.json"
@@ -43,15 +51,14 @@ def load(folder: Path) -> pd.DataFrame:
                 f"{split_path}: expected a JSON object with lists 'train', 'val', 'test' "
                 f"({exc!r})") from exc
     codes = raw["category"].str.strip()
-    hostile, consp = map_labels(codes.map(_KEYS).fillna("category " + codes), MAPPING)
     text = raw["text"].str.replace(_USER_WORD, " ", regex=True)
-    return pd.DataFrame({
-        "text": clean_series(text),
-        "hostile": hostile,
-        "conspiratorial": consp,
-        "source_id": ids,
-        "official_split": ids.map(split_of),
-    })
+    return labelled_frame(
+        clean_series(text),
+        codes.map(_KEYS).fillna("category " + codes),
+        MAPPING,
+        ids,
+        official_split=ids.map(split_of),
+    )
 
 
 CORPUS = Corpus(

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._base import Corpus, Mapping, clean_series, map_labels, read_csv
+from ._base import Corpus, Mapping, clean_series, labelled_frame, read_csv
 
 #: Both files hold the same 6,941 tweets and labels; the UTF-8 full-text file is preferred and
 #: the cp1252 "gold" file (truncated retweets) is only a fallback, so no tweet is read twice.
@@ -40,13 +40,12 @@ def load(folder: Path) -> pd.DataFrame:
         path = folder / FILES[1]
     raw = read_csv(path, COLUMNS).drop_duplicates("TweetID", keep=False)
     keys = [_key(b, k) for b, k in zip(raw["Biased"], raw["Keyword"], strict=True)]
-    hostile, consp = map_labels(pd.Series(keys), MAPPING)
-    return pd.DataFrame({
-        "text": clean_series(raw["Text"]).to_numpy(),
-        "hostile": hostile,
-        "conspiratorial": consp,
-        "source_id": raw["TweetID"].to_numpy(),
-    })
+    return labelled_frame(
+        clean_series(raw["Text"]).to_numpy(),
+        pd.Series(keys),
+        MAPPING,
+        raw["TweetID"].to_numpy(),
+    )
 
 
 CORPUS = Corpus(

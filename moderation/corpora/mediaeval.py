@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._base import Corpus, Mapping, clean_series, map_labels, read_csv
+from ._base import Corpus, Mapping, clean_series, labelled_frame, read_csv
 
 FILE = "data.csv"
 COLUMNS = ("ID", "Text", "Label")
@@ -25,13 +25,12 @@ def load(folder: Path) -> pd.DataFrame:
     """Read ``data.csv`` (tweet id, text, label 1/2/3)."""
     raw = read_csv(folder / FILE, COLUMNS)
     codes = raw["Label"].str.strip()
-    hostile, consp = map_labels(codes.map(_KEYS).fillna(codes), MAPPING)
-    return pd.DataFrame({
-        "text": clean_series(raw["Text"]),
-        "hostile": hostile,
-        "conspiratorial": consp,
-        "source_id": raw["ID"],
-    })
+    return labelled_frame(
+        clean_series(raw["Text"]),
+        codes.map(_KEYS).fillna(codes),
+        MAPPING,
+        raw["ID"],
+    )
 
 
 CORPUS = Corpus(

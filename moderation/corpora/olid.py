@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._base import Corpus, Mapping, clean_series, map_labels, read_csv, require_columns
+from ._base import Corpus, Mapping, clean_series, labelled_frame, read_csv, require_columns
 
 TRAIN = "olid-training-v1.0.tsv"
 TEST_A, LABELS_A = "testset-levela.tsv", "labels-levela.csv"
@@ -52,14 +52,13 @@ def load(folder: Path) -> pd.DataFrame:
                       "official_split": "test"}),
     ], ignore_index=True)
     require_columns(frame, ("tweet", "key"), folder)
-    hostile, consp = map_labels(frame["key"], MAPPING)
-    return pd.DataFrame({
-        "text": clean_series(frame["tweet"]),
-        "hostile": hostile,
-        "conspiratorial": consp,
-        "source_id": frame["id"],
-        "official_split": frame["official_split"],
-    })
+    return labelled_frame(
+        clean_series(frame["tweet"]),
+        frame["key"],
+        MAPPING,
+        frame["id"],
+        official_split=frame["official_split"],
+    )
 
 
 CORPUS = Corpus(

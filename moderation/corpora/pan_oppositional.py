@@ -7,7 +7,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._base import Corpus, CorpusFormatError, Mapping, clean_series, map_labels, read_csv, read_text
+from ._base import (
+    Corpus,
+    CorpusFormatError,
+    Mapping,
+    clean_series,
+    labelled_frame,
+    read_csv,
+    read_text,
+)
 
 TEST_FILE = "dataset_en_test.json"
 TRAIN_FILE = "pan2024_en_train_derived.csv"
@@ -22,14 +30,13 @@ MAPPING = (
 
 
 def _frame(raw: pd.DataFrame, split: str) -> pd.DataFrame:
-    hostile, consp = map_labels(raw["category"].str.strip(), MAPPING)
-    return pd.DataFrame({
-        "text": clean_series(raw["text"], pretokenized=True),
-        "hostile": hostile,
-        "conspiratorial": consp,
-        "source_id": raw["id"].astype(str),
-        "official_split": split,
-    })
+    return labelled_frame(
+        clean_series(raw["text"], pretokenized=True),
+        raw["category"].str.strip(),
+        MAPPING,
+        raw["id"].astype(str),
+        official_split=split,
+    )
 
 
 def load_test(folder: Path) -> pd.DataFrame:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._base import Corpus, Mapping, clean_series, map_labels, read_csv
+from ._base import Corpus, Mapping, clean_series, labelled_frame, read_csv
 
 FILE = "anonymized_gold_standard.csv"
 COLUMNS = ("CommentID", "CommentText", "Model_Classification", "Annotation")
@@ -33,13 +33,12 @@ def load(folder: Path) -> pd.DataFrame:
     raw = read_csv(folder / FILE, COLUMNS)
     keys = pd.Series([gold(m, a) for m, a in zip(raw["Model_Classification"],
                                                    raw["Annotation"], strict=True)])
-    hostile, consp = map_labels(keys, MAPPING)
-    return pd.DataFrame({
-        "text": clean_series(raw["CommentText"]),
-        "hostile": hostile,
-        "conspiratorial": consp,
-        "source_id": raw["CommentID"],
-    })
+    return labelled_frame(
+        clean_series(raw["CommentText"]),
+        keys,
+        MAPPING,
+        raw["CommentID"],
+    )
 
 
 CORPUS = Corpus(

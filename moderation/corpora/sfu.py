@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._base import Corpus, Mapping, clean_series, map_labels, read_csv
+from ._base import Corpus, Mapping, clean_series, labelled_frame, read_csv
 
 FILE = "SFU_constructiveness_toxicity.csv"
 COLUMNS = ("_unit_id", "comment", "is_toxic_popular_answer_1")
@@ -26,13 +26,12 @@ def load(folder: Path) -> pd.DataFrame:
     path = folder / FILE
     raw = read_csv(path, COLUMNS)
     codes = raw["is_toxic_popular_answer_1"].str.strip()
-    hostile, consp = map_labels(codes.map(_KEYS).fillna("toxicity " + codes), MAPPING)
-    return pd.DataFrame({
-        "text": clean_series(raw["comment"]),
-        "hostile": hostile,
-        "conspiratorial": consp,
-        "source_id": raw["_unit_id"],
-    })
+    return labelled_frame(
+        clean_series(raw["comment"]),
+        codes.map(_KEYS).fillna("toxicity " + codes),
+        MAPPING,
+        raw["_unit_id"],
+    )
 
 
 CORPUS = Corpus(

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._base import Corpus, Mapping, clean_series, map_labels, read_csv
+from ._base import Corpus, Mapping, clean_series, labelled_frame, read_csv
 
 FILE = "derived_per_comment.csv"
 COLUMNS = ("comment_id", "comment_text", "frac_hostile_span", "frac_profane")
@@ -31,13 +31,12 @@ def load(folder: Path) -> pd.DataFrame:
     keys = pd.Series(MAPPING[2].original, index=raw.index)
     keys[(profane_share > 0.5) & (hostile_share == 0)] = MAPPING[1].original
     keys[hostile_share > 0.5] = MAPPING[0].original
-    hostile, consp = map_labels(keys, MAPPING)
-    return pd.DataFrame({
-        "text": clean_series(raw["comment_text"]),
-        "hostile": hostile,
-        "conspiratorial": consp,
-        "source_id": raw["comment_id"],
-    })
+    return labelled_frame(
+        clean_series(raw["comment_text"]),
+        keys,
+        MAPPING,
+        raw["comment_id"],
+    )
 
 
 CORPUS = Corpus(
