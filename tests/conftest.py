@@ -35,3 +35,26 @@ def tiny_model(tiny_model_path: Path):
     from moderation.model import load_model
 
     return load_model(tiny_model_path)
+
+
+# ------------------------------------------------------------- retraining (temporary models)
+@pytest.fixture(scope="session")
+def base_models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A models folder holding one version, ``base`` (the default), trained once per session
+    on our own comments only (no corpora) with a small config that later runs inherit."""
+    from moderation.registry import ModelRegistry
+    from moderation.retrain import Trainer
+    from moderation.training import TrainConfig
+
+    root = tmp_path_factory.mktemp("retrain-base-models")
+    config = TrainConfig(augment_copies=1, word_max_features=20_000, char_max_features=20_000)
+    Trainer(corpora="/nonexistent/corpora", config=config, registry=ModelRegistry(root), name="base").run()
+    return root
+
+
+@pytest.fixture
+def models_dir(base_models_dir: Path, tmp_path: Path) -> Path:
+    """A private copy of the base models folder (tests never touch the repository's models/)."""
+    import shutil
+
+    return Path(shutil.copytree(base_models_dir, tmp_path / "models"))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -21,7 +20,6 @@ import pytest
 from moderation.cli import main
 from moderation.model import read_card
 from moderation.registry import ModelRegistry
-from moderation.retrain import Trainer
 from moderation.training import TrainConfig
 
 pytestmark = pytest.mark.filterwarnings("ignore::moderation.corpora.DatasetWarning")
@@ -30,21 +28,6 @@ DATA = Path(__file__).parent / "data" / "retrain"
 REPO = Path(__file__).resolve().parent.parent
 NO_CORPORA = "/nonexistent/corpora"
 SMALL = TrainConfig(augment_copies=1, word_max_features=20_000, char_max_features=20_000)
-
-
-def base_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A models folder with one version, ``base`` (the default), trained once per session with
-    a small config that CLI runs inherit (shared with tests/test_retrain.py)."""
-    root = tmp_path_factory.getbasetemp() / "retrain-base-models"
-    if not (root / "DEFAULT").is_file():
-        Trainer(corpora=NO_CORPORA, config=SMALL, registry=ModelRegistry(root), name="base").run()
-    return root
-
-
-@pytest.fixture
-def models_dir(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> Path:
-    """A private copy of the base models folder."""
-    return Path(shutil.copytree(base_models(tmp_path_factory), tmp_path / "models"))
 
 
 @pytest.fixture(autouse=True)

@@ -8,7 +8,6 @@ while the benchmark holds within the promotion gate.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -37,21 +36,6 @@ DATA = Path(__file__).parent / "data" / "retrain"
 NO_CORPORA = "/nonexistent/corpora"
 #: Small and fast, otherwise the shipped defaults (C, source weights).
 SMALL = TrainConfig(augment_copies=1, word_max_features=20_000, char_max_features=20_000)
-
-
-def base_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A models folder holding one version, ``base`` (the default), trained once per session
-    on our own comments with :data:`SMALL`; later runs inherit its config."""
-    root = tmp_path_factory.getbasetemp() / "retrain-base-models"
-    if not (root / "DEFAULT").is_file():
-        Trainer(corpora=NO_CORPORA, config=SMALL, registry=ModelRegistry(root), name="base").run()
-    return root
-
-
-@pytest.fixture
-def models_dir(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> Path:
-    """A private copy of the base models folder."""
-    return Path(shutil.copytree(base_models(tmp_path_factory), tmp_path / "models"))
 
 
 # ------------------------------------------------------------------------------ load_labels

@@ -20,6 +20,17 @@ class CLIError(Exception):
     """A user-facing error: printed as one line and exits with status 2."""
 
 
+def add_output_argument(parser: argparse.ArgumentParser) -> None:
+    """The ``-o/--output`` option of commands that write one table."""
+    parser.add_argument(
+        "-o",
+        "--output",
+        metavar="OUT",
+        default=None,
+        help="output table: .csv, .tsv, .jsonl or .parquet (default: CSV on stdout)",
+    )
+
+
 def check_output(path: str | None) -> None:
     """Fail early, before any work, when an output file's extension names no known format."""
     if path in (None, "-"):

@@ -7,6 +7,8 @@ import sys
 import warnings
 from typing import Any
 
+from moderation.cli import add_output_argument
+
 HELP = "extract reader comments from saved pages (HTML or text dumps) into a table"
 
 
@@ -21,13 +23,7 @@ def register(subparsers: Any) -> None:
         ),
     )
     p.add_argument("pages", nargs="+", metavar="PAGE", help="saved page: .html or a text dump")
-    p.add_argument(
-        "-o",
-        "--output",
-        metavar="OUT",
-        default=None,
-        help="output table: .csv, .tsv, .jsonl or .parquet (default: CSV on stdout)",
-    )
+    add_output_argument(p)
     p.add_argument(
         "--format",
         dest="fmt",

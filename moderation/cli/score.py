@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from moderation.cli import add_output_argument
+
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
@@ -76,13 +78,7 @@ def register(subparsers: Any) -> None:
         ),
     )
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="table, page, or '-' for stdin lines")
-    p.add_argument(
-        "-o",
-        "--output",
-        metavar="OUT",
-        default=None,
-        help="output table: .csv, .tsv, .jsonl or .parquet (default: CSV on stdout)",
-    )
+    add_output_argument(p)
     p.add_argument("--model", metavar="PATH", default=None, help="model folder (default: the shipped model)")
     p.add_argument("--text-column", metavar="NAME", default=None, help="column holding the comment text")
     p.add_argument(
