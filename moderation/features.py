@@ -273,7 +273,8 @@ class TextFeatures(FeatureUnion):
                 counts = {f"lexicon:{cat}": cats.count(cat) for cat in set(cats)}
                 if hit:
                     lookup = get_raw if raw_mode else get_entry
-                    counts.update(_window_counts(b"".join(lookup(t)[4] for t in toks), lex.window))
+                    hits = _window_hits(b"".join(lookup(t)[4] for t in toks), lex.window)
+                    counts.update({name: len(idx) for name, idx in hits.items()})
                 for name, k in counts.items():
                     lex_r.append(r)
                     lex_c.append(lex_col[name])
@@ -373,9 +374,10 @@ def _word_code(w: str) -> int:
     return code
 
 
-def _window_counts(codes: bytes, window: int) -> dict[str, int]:
-    """The position-aware lexicon counts of one comment, as :meth:`LexiconFeatures.matches`."""
-    out: dict[str, int] = {}
+def _window_hits(codes: bytes, window: int) -> dict[str, list[int]]:
+    """Indices of the words firing the position-aware lexicon features of one comment: a quote
+    mark, and an abusive word within ``window`` words after "you" or after a quote mark."""
+    out: dict[str, list[int]] = {}
     last_you = last_quote = -100
     for i, code in enumerate(codes):
         if not code:
@@ -384,12 +386,12 @@ def _window_counts(codes: bytes, window: int) -> dict[str, int]:
             last_you = i
         if code & _QUOTE:
             last_quote = i
-            out["lexicon:quote"] = out.get("lexicon:quote", 0) + 1
+            out.setdefault("lexicon:quote", []).append(i)
         if code & _ABUSE:
             if 0 < i - last_you <= window:
-                out["lexicon:you+abuse"] = out.get("lexicon:you+abuse", 0) + 1
+                out.setdefault("lexicon:you+abuse", []).append(i)
             if 0 < i - last_quote <= window:
-                out["lexicon:quoted+abuse"] = out.get("lexicon:quoted+abuse", 0) + 1
+                out.setdefault("lexicon:quoted+abuse", []).append(i)
     return out
 
 
@@ -466,24 +468,10 @@ class LexiconFeatures(TransformerMixin, BaseEstimator):
 
     def matches(self, words: list[str]) -> dict[str, list[int]]:
         """Feature name -> indices of the words that triggered it."""
-        hits: dict[str, list[int]] = {}
-        last_you, last_quote = -100, -100
+        hits = _window_hits(bytes(_word_code(w) for w in words), self.window)
         for i, w in enumerate(words):
-            if w in YOU_WORDS:
-                last_you = i
-            if w == QUOTE_TOKEN:
-                last_quote = i
-                hits.setdefault("lexicon:quote", []).append(i)
-            cats = _WORD_CATEGORIES.get(w)
-            if cats is None:
-                continue
-            for cat in cats:
+            for cat in _WORD_CATEGORIES.get(w, ()):
                 hits.setdefault(f"lexicon:{cat}", []).append(i)
-            if _ABUSIVE.intersection(cats):
-                if 0 < i - last_you <= self.window:
-                    hits.setdefault("lexicon:you+abuse", []).append(i)
-                if 0 < i - last_quote <= self.window:
-                    hits.setdefault("lexicon:quoted+abuse", []).append(i)
         return hits
 
     def transform(self, X) -> sparse.csr_matrix:
