@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import warnings
 from array import array
+from functools import partial
 
 import numpy as np
 from scipy import sparse
@@ -23,7 +24,14 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from moderation.lexicon import CATEGORIES, YOU_WORDS
+from moderation.lexicon import (
+    CATEGORIES,
+    CONSPIRACY_WORDS,
+    GROUP_WORDS,
+    MORE_GROUP_WORDS,
+    NEGATIONS,
+    YOU_WORDS,
+)
 from moderation.normalize import (
     _MAYBE_SPACED,
     QUOTE_TOKEN,
@@ -37,6 +45,7 @@ __all__ = [
     "BlendedLogisticRegression",
     "NBLogisticRegression",
     "CachedTfidfVectorizer",
+    "CategoryNgramVectorizer",
     "LabelwiseClassifier",
     "LexiconFeatures",
     "TextFeatures",
@@ -169,7 +178,8 @@ class TextFeatures(FeatureUnion):
         parts = dict(self.transformer_list)
         word, char, lex = parts.get("word"), parts.get("char"), parts.get("lexicon")
         return (
-            [n for n, _ in self.transformer_list] == ["word", "char", "lexicon"]
+            [n for n, _ in self.transformer_list][:3] == ["word", "char", "lexicon"]
+            and [n for n, _ in self.transformer_list][3:] in ([], ["category"])
             and not self.transformer_weights
             and isinstance(word, CachedTfidfVectorizer)
             and isinstance(char, CachedTfidfVectorizer)
@@ -187,14 +197,24 @@ class TextFeatures(FeatureUnion):
             return super().transform(X)
         if isinstance(X, str):
             raise ValueError("Iterable over raw text documents expected, string object received.")
-        return self._fused(list(X), None)
+        docs = list(X)
+        return self._with_category(self._fused(docs, None), docs)
 
     def transform_raw(self, X, normalizer: TextNormalizer):
         """Features of raw comments, normalising them on the way: equal to
         ``self.transform(normalizer.transform(X))`` but with one cache lookup per raw token."""
         if not self._fast_ok() or not hasattr(normalizer, "vocabulary_"):
             return self.transform(normalizer.transform(X))
+        if "category" in dict(self.transformer_list):
+            return self.transform(normalizer.transform(X))
         return self._fused(list(X), normalizer)
+
+    def _with_category(self, base, docs: list[str]):
+        """Append the category stream's block, when the union has one, to the fused blocks."""
+        category = dict(self.transformer_list).get("category")
+        if category is None:
+            return base
+        return sparse.hstack([base, category.transform(docs)], format="csr")
 
     def _fused(self, docs: list[str], normalizer: TextNormalizer | None):
         parts = dict(self.transformer_list)
@@ -409,13 +429,66 @@ def _bigrams(wids: array, wptr: list[int], n_rows: int, keys: np.ndarray, cols: 
     return rows[:-1][ok][found], cols[pos[found]]
 
 
+#: Category tokens of the category stream (upper case: normalised text is lower case, so
+#: they never collide with a word), in priority order for words in several categories.
+_STREAM_CATEGORIES: tuple[tuple[str, frozenset[str]], ...] = (
+    ("SLUR", CATEGORIES["slur"]),
+    ("DEHUM", CATEGORIES["dehumanising"]),
+    ("VIOLENT", CATEGORIES["violence"]),
+    ("INSULT", CATEGORIES["insult"]),
+    ("PROFANE", CATEGORIES["profanity"]),
+    ("GROUP", frozenset(GROUP_WORDS + MORE_GROUP_WORDS)),
+    ("CONSP", CATEGORIES["conspiracy"] | frozenset(CONSPIRACY_WORDS)),
+    ("YOU", YOU_WORDS),
+    ("NEG", NEGATIONS),
+)
+STREAM_TOKENS: dict[str, str] = {}
+for _name, _members in reversed(_STREAM_CATEGORIES):
+    STREAM_TOKENS.update(dict.fromkeys(_members, _name))
+
+
+def category_ngrams(doc: str, lo: int = 2, hi: int = 3) -> list[str]:
+    """N-grams of a normalised text in which category words became category tokens.
+
+    "i cannot stand muslims" gives "stand GROUP", "NEG stand GROUP", ...: only n-grams that
+    hold at least one category token are kept (the word block has the others), so a pattern
+    learned for one group, slur or victim carries over to every other.
+    """
+    words = _WORD_RE.findall(doc)
+    get = STREAM_TOKENS.get
+    mapped = [get(w) or w for w in words]
+    marked = [w in STREAM_TOKENS for w in words]
+    out: list[str] = []
+    n_words = len(words)
+    for n in range(lo, hi + 1):
+        for i in range(n_words - n + 1):
+            if any(marked[i : i + n]):
+                out.append(" ".join(mapped[i : i + n]))
+    return out
+
+
+class CategoryNgramVectorizer(TfidfVectorizer):
+    """TF-IDF over :func:`category_ngrams` of normalised texts (the category stream).
+
+    A second view of each comment: identity terms, slurs, insults, dehumanising and violent
+    words, second-person pronouns and negations become category tokens ("i hate GROUP",
+    "GROUP are DEHUM", "VIOLENT YOU"), so a linear model learns patterns, not word lists.
+    """
+
+    def build_analyzer(self):
+        lo, hi = self.ngram_range
+        return partial(category_ngrams, lo=lo, hi=hi)
+
+
 def make_features(
     *,
     word_max_features: int = 150_000,
     char_max_features: int = 200_000,
     char_ngram_range: tuple[int, int] = (3, 5),
+    category_max_features: int = 0,
 ) -> TextFeatures:
-    """Word 1-2-gram and char_wb 3-5-gram TF-IDF features and lexicon category counts."""
+    """Word 1-2-gram and char_wb 3-5-gram TF-IDF features and lexicon category counts, plus
+    the category stream's 2-3-grams when ``category_max_features`` is set."""
     word = CachedTfidfVectorizer(
         analyzer="word",
         ngram_range=(1, 2),
@@ -437,7 +510,13 @@ def make_features(
         max_features=char_max_features,
         dtype=np.float32,
     )
-    return TextFeatures([("word", word), ("char", char), ("lexicon", LexiconFeatures())])
+    blocks = [("word", word), ("char", char), ("lexicon", LexiconFeatures())]
+    if category_max_features:
+        blocks.append(("category", CategoryNgramVectorizer(
+            ngram_range=(2, 3), lowercase=False, min_df=2, max_df=0.5, sublinear_tf=True,
+            max_features=category_max_features, dtype=np.float32,
+        )))
+    return TextFeatures(blocks)
 
 
 class LexiconFeatures(TransformerMixin, BaseEstimator):
@@ -785,6 +864,7 @@ def make_pipeline(
     char_ngram_range: tuple[int, int] = (3, 5),
     conspiratorial_model: str = "blend",
     nb_alpha: float = 0.1,
+    category_max_features: int = 0,
 ) -> Pipeline:
     """The full scoring pipeline: normalise, extract n-grams, one classifier per label.
 
@@ -811,6 +891,7 @@ def make_pipeline(
                     word_max_features=word_max_features,
                     char_max_features=char_max_features,
                     char_ngram_range=char_ngram_range,
+                    category_max_features=category_max_features,
                 ),
             ),
             ("classify", LabelwiseClassifier(output_estimators=(hostile, conspiratorial))),

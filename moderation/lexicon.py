@@ -107,3 +107,32 @@ LEXICON: frozenset[str] = frozenset(ABUSE_WORDS + GROUP_WORDS + CONSPIRACY_WORDS
 
 #: Targets for asterisk-masked words, in priority order.
 MASK_TARGETS: tuple[str, ...] = ABUSE_WORDS + GROUP_WORDS + CONSPIRACY_WORDS
+
+#: More identity terms for the category stream: a group named in any of these words becomes one
+#: token, so "I can't stand X" shares its weight across every group X.
+MORE_GROUP_WORDS: tuple[str, ...] = (
+    "jewess", "israelis", "israeli", "semites", "semitic", "moslem", "moslems", "islamists",
+    "hindu", "buddhist", "buddhists", "atheist", "atheists", "mormons", "lgbt", "lgbtq", "queer",
+    "queers", "homosexual", "homosexuals", "bisexual", "bisexuals", "transgenders", "transwomen",
+    "transmen", "nonbinary", "blacks", "negroes", "latino", "latinos", "latina", "latinas",
+    "hispanic", "hispanics", "mexican", "palestinian", "palestinians", "arabic", "turks", "turk",
+    "somali", "somalis", "afghans", "syrians", "iraqis", "iranians", "europeans", "americans",
+    "foreigner", "foreigners", "illegals", "aliens", "asylum", "gypsies", "gypsy", "travellers",
+    "travelers", "poles", "pole", "romanian", "bulgarians", "albanians", "russians", "ukrainians",
+    "germans", "french", "italians", "brits", "english", "scottish", "welsh", "irish",
+    "australians", "canadians", "koreans", "japanese", "vietnamese", "filipinos", "indians",
+    "bangladeshis", "africans", "nigerians", "jamaicans", "haitians", "females", "female", "males",
+    "male", "girls", "ladies", "wives", "mothers", "feminist", "disabled", "autistic", "deaf",
+    "blind", "elderly", "pensioners", "boomers", "millennials", "zoomers", "teenagers", "kids",
+    "poor", "homeless", "rednecks", "hillbillies", "northerners", "southerners", "leftists",
+    "lefties", "liberals", "conservatives", "progressives", "socialists", "communists",
+    "trumpers", "maga", "remoaners", "brexiteers", "cops", "police", "journalists", "teachers",
+    "lawyers", "bankers", "politicians", "vegans", "cyclists", "fans",
+)
+
+#: Negations: "not", "never" and friends become one token in the category stream.
+NEGATIONS: frozenset[str] = frozenset({
+    "not", "no", "never", "nobody", "none", "nothing", "neither", "nor", "cannot", "cant",
+    "dont", "doesnt", "didnt", "isnt", "arent", "wasnt", "werent", "wont", "wouldnt", "shouldnt",
+    "couldnt", "aint", "nt",
+})

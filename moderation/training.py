@@ -50,6 +50,7 @@ class TrainConfig(dict):
         # about 0.03 F1 on comments by unseen writers)
         "conspiratorial_model": "blend",
         "nb_alpha": 0.1,
+        "category_max_features": 0,
         "seed": 0,
     }
 
@@ -150,6 +151,7 @@ def train_model(
         char_ngram_range=tuple(cfg["char_ngram_range"]),
         conspiratorial_model=cfg["conspiratorial_model"],
         nb_alpha=cfg["nb_alpha"],
+        category_max_features=cfg["category_max_features"],
     )
     pipe.fit(train["text"].tolist(), y, classify__sample_weight=w)
     if verbose:

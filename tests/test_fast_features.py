@@ -73,3 +73,16 @@ def test_raw_text_path_matches_normalise_then_transform() -> None:
     got = feats.transform_raw(raw, norm).toarray()
     np.testing.assert_allclose(got, expected, atol=1e-6)
     np.testing.assert_allclose(feats.transform_raw(raw, norm).toarray(), expected, atol=1e-6)
+
+
+def test_fused_path_with_the_category_stream_matches_featureunion() -> None:
+    norm = TextNormalizer(min_count=1).fit(TRAIN)
+    feats = make_features(word_max_features=500, char_max_features=800, category_max_features=300)
+    feats.set_params(word__min_df=1, char__min_df=1, category__min_df=1, word__max_df=1.0,
+                     char__max_df=1.0, category__max_df=1.0)
+    feats.fit(norm.transform(TRAIN))
+    assert [name for name, _ in feats.transformer_list][-1] == "category"
+    raw = DOCS + ["I cannot stand muslims", "jews are vermin", "i will kill you"]
+    expected = FeatureUnion.transform(feats, norm.transform(raw)).toarray()
+    np.testing.assert_allclose(feats.transform(norm.transform(raw)).toarray(), expected, atol=1e-6)
+    np.testing.assert_allclose(feats.transform_raw(raw, norm).toarray(), expected, atol=1e-6)

@@ -135,3 +135,15 @@ def test_make_pipeline_fits_raw_text_with_missing_labels() -> None:
     scores = pipe[-1].positive_proba(pipe[:-1].transform(["what an 1d10t", "the bus was late"]))
     assert scores.shape == (2, 2)
     assert scores[0, 0] > scores[1, 0]
+
+
+def test_category_stream_shares_patterns_across_groups() -> None:
+    from moderation.features import category_ngrams
+
+    muslims = category_ngrams("honestly i cannot stand muslims")
+    women = category_ngrams("honestly i cannot stand women")
+    assert "NEG stand GROUP" in muslims and muslims == women
+    assert "VIOLENT YOU" in category_ngrams("i am going to kill you")
+    assert "GROUP are DEHUM" in category_ngrams("refugees are vermin")
+    # only n-grams holding a category token: the word block has the rest
+    assert category_ngrams("the bus lanes are a mess") == []
