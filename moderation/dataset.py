@@ -89,6 +89,8 @@ SOURCE_WEIGHTS: dict[str, float] = {
     "davidson": 0.5,      # keyword-sampled tweets, dialect bias
     "hatexplain": 0.5,    # punctuation-stripped, slur-heavy posts
     "mediaeval": 0.5,     # keyword-sampled tweets on one topic
+    "gab_hate": 1.0,      # Gab posts: group hate vs on-topic political hard negatives
+    "kaggle_insults": 1.0,  # news/forum comments, in domain: insults at other commenters
 }
 
 #: Conflict priority: own comments > in-domain news-comment corpora > everything else.

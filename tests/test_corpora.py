@@ -11,6 +11,8 @@ import pytest
 
 from moderation.corpora import CORPORA, CorpusFormatError, clean_text, get, mapping_table
 from moderation.corpora import news_comments as own
+from moderation.corpora.kaggle_insults import decode_comment
+from moderation.dataset import DEFAULT_CORPORA, build_dataset
 
 FIXTURES = Path(__file__).parent / "data" / "corpora"
 DOCS = Path(__file__).parent.parent / "docs" / "data.md"
@@ -31,6 +33,11 @@ EXPECTED = {
     "pan_train": {"8001": (NA, 1), "8002": (NA, 0), "8003": (NA, 0)},
     "mediaeval": {"301": (NA, 1), "303": (NA, 0)},  # "other conspiracy" (302) unknown
     "prct": {"C1": (NA, 1), "C2": (NA, 0), "C3": (NA, 1), "C4": (NA, 0)},
+    # vo-only (3) unknown; the link-only post (5) has no text left
+    "gab_hate": {"0": (0, NA), "1": (1, NA), "2": (1, NA), "4": (0, NA), "6": (0, NA),
+                 "7": (0, NA)},
+    "kaggle_insults": {"0": (1, NA), "1": (0, NA), "2": (0, NA), "3": (1, NA),
+                       "5": (0, NA)},  # the link-only comment (4) has no text left
 }
 
 
@@ -92,6 +99,57 @@ def test_clean_text_removes_corpus_artefacts(raw, kwargs, expected):
     assert clean_text(raw, **kwargs) == expected
 
 
+def test_gab_hate_cleans_fixture_artefacts():
+    frame = get("gab_hate").load(FIXTURES)
+    texts = dict(zip(frame["source_id"], frame["text"], strict=True))
+    # mention + U+200D + no-break space, CSV "" escapes, <i> tag, &amp; and the link
+    assert texts["4"] == 'I liked the "harbour" photos & the maps'
+    # e-mail address and chained mention removed, <br> becomes a space
+    assert texts["6"] == "Ask or write to about the bake sale thanks"
+    # quotes escaped twice upstream; the joiner inside an emoji sequence is kept
+    assert texts["7"] == ('Quadruple quotes upstream: "lovely" weather, a family emoji '
+                          "\U0001F468\u200d\U0001F469\u200d\U0001F467 stays")
+    assert set(frame["official_split"].isna()) == {True}
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    (r'"Nice\u00a0photo"', "Nice\u00a0photo"),
+    (r'"Nice\xc2\xa0photo"', "Nice\u00a0photo"),  # UTF-8 byte escapes
+    (r'"Nice\xa0photo"', "Nice\u00a0photo"),  # not valid UTF-8: Latin-1
+    (r'"caf\xc3\xa9 and \xe9clair"', "caf\u00e9 and \u00e9clair"),
+    (r'"it\xe2\x80\x99s \u201cfine\u201d"', "it\u2019s \u201cfine\u201d"),
+    (r'"first line\nsecond line"', "first line\nsecond line"),
+    (r'"It\'s \"quoted\""', "It's \"quoted\""),
+    ('"escaped twice: that\\\\\'s"', "escaped twice: that's"),  # field: that\\'s
+    (r'"a real backslash \\o/"', "a real backslash \\o/"),
+    ("no outer quotes", "no outer quotes"),
+])
+def test_kaggle_decode_comment(raw, expected):
+    assert decode_comment(raw) == expected
+
+
+def test_kaggle_insults_decodes_and_cleans_fixture():
+    frame = get("kaggle_insults").load(FIXTURES)
+    texts = dict(zip(frame["source_id"], frame["text"], strict=True))
+    assert texts["1"] == "Nice photo and good light. See you at the market"
+    assert texts["2"] == "It's a \u201cquiet\u201d caf\u00e9 \u2026 with \u00e9clairs \u2019til noon"
+    assert texts["3"] == "That's a synthetic insult stand-in escaped twice,"
+    assert texts["5"] == "Read the minutes first then vote, or mail"
+    assert not frame["text"].str.contains(r"\\|\u00a0|\ufeff|@", regex=True).any()
+
+
+def test_research_only_corpora_are_left_out_of_commercial_safe_builds():
+    research_only = {"gab_hate", "kaggle_insults"}
+    assert not any(CORPORA[name].commercial for name in research_only)
+    full = build_dataset(FIXTURES, own_comments=FIXTURES / "news_comments")
+    assert research_only <= set(full["source"])
+    safe = build_dataset(FIXTURES, own_comments=FIXTURES / "news_comments", commercial_safe=True)
+    assert not research_only & set(safe["source"])
+    assert not safe["source_id"].str.contains("gab_hate:|kaggle_insults:").any()
+    excluded = ", ".join(safe.attrs["build"]["excluded"])
+    assert all(f"{name} (" in excluded for name in research_only)
+
+
 def test_isca_falls_back_to_cp1252_gold_file(tmp_path):
     folder = tmp_path / "isca_antisemitism"
     folder.mkdir()
@@ -148,6 +206,63 @@ def test_every_corpus_is_listed_in_docs_with_origin_and_licence():
     for corpus in CORPORA.values():
         assert f"`{corpus.folder}`" in text, corpus.folder
         assert corpus.licence in text, corpus.licence
+
+
+# ---------------------------------------------------------------------------------------------
+# The real corpora (skipped when the shared folder or the corpus is absent)
+# ---------------------------------------------------------------------------------------------
+
+
+def _real_folder(name: str) -> Path:
+    folder = DEFAULT_CORPORA / get(name).folder
+    if not folder.is_dir():
+        pytest.skip(f"corpus folder {folder} not found (shared corpora absent; set "
+                    "MODERATION_CORPORA to the shared corpus folder)")
+    return folder
+
+
+def _hostile_counts(frame: pd.DataFrame) -> dict[int, int]:
+    return {int(k): int(v) for k, v in frame["hostile"].value_counts().items()}
+
+
+def _assert_clean(frame: pd.DataFrame) -> None:
+    text = frame["text"]
+    for pattern in (r"https?:|\bwww\.", r"&(?:amp|quot|lt|gt|#\d+);", r"\\[nrtux]", r"[\r\n\t]",
+                    r"\w\u200d|\ufeff", r"@\w+@", r"[\w.]+@[\w-]+\.\w", r"</?(?:i|b|br|div)>"):
+        hits = text[text.str.contains(pattern, regex=True)]
+        assert hits.empty, f"{pattern!r} left in {len(hits)} texts, e.g. {hits.iloc[0][:80]!r}"
+    assert frame["conspiratorial"].isna().all() and frame["official_split"].isna().all()
+
+
+def test_real_gab_hate_corpus_counts():
+    folder = _real_folder("gab_hate")
+    raw = pd.read_csv(folder / "ghc_train.tsv", sep="\t", dtype=str, keep_default_na=False)
+    hate = (raw["hd"] == "1") | (raw["cv"] == "1")
+    vo_only = (raw["vo"] == "1") & ~hate
+    # the counts SOURCE.md states
+    assert len(raw) == 22_036
+    assert (int(hate.sum()), int(vo_only.sum()), int((~hate & ~vo_only).sum())) == (
+        1_941, 729, 19_366)
+    frame = get("gab_hate").load(DEFAULT_CORPORA)
+    ids = frame["source_id"].astype(int)
+    assert not vo_only[ids].any()  # vulgarity only: both labels unknown, row dropped
+    assert (frame["hostile"].to_numpy(dtype=int) == hate[ids].to_numpy(dtype=int)).all()
+    # 311 link- or mention-only posts (13 of them hd or cv) have no text left after cleaning
+    assert _hostile_counts(frame) == {1: 1_928, 0: 19_068}
+    _assert_clean(frame)
+
+
+def test_real_kaggle_insults_counts():
+    folder = _real_folder("kaggle_insults")
+    raw = pd.read_csv(folder / "train.csv", dtype=str, keep_default_na=False)
+    assert len(raw) == 3_947
+    assert raw["Insult"].value_counts().to_dict() == {"0": 2_898, "1": 1_049}
+    frame = get("kaggle_insults").load(DEFAULT_CORPORA)
+    ids = frame["source_id"].astype(int)
+    assert (frame["hostile"].to_numpy(dtype=int) == raw["Insult"][ids].astype(int).to_numpy()).all()
+    # 7 link-only comments (all 0) have no text left after cleaning
+    assert _hostile_counts(frame) == {1: 1_049, 0: 2_891}
+    _assert_clean(frame)
 
 
 # ---------------------------------------------------------------------------------------------

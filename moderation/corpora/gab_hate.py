@@ -1,0 +1,91 @@
+"""Gab Hate Corpus, training split (``gab_hate_corpus_train``): hate-based rhetoric on Gab."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from ._base import Corpus, CorpusFormatError, Mapping, clean_series, labelled_frame, read_csv
+
+FILE = "ghc_train.tsv"
+COLUMNS = ("text", "hd", "cv", "vo")
+
+MAPPING = (
+    Mapping("hd or cv (hate-based rhetoric)", 1, None,
+            "assault on human dignity or call for violence against people for their group identity"),
+    Mapping("vo only (vulgarity)", None, None,
+            "vulgarity without an attack on dignity; can still insult a person, so neither 0 nor 1"),
+    Mapping("neither", 0, None,
+            "no hate-based rhetoric, often on the same political topics (hard negatives); caveat: "
+            "attacks on a single person without a group angle are not what GHC marks"),
+)
+
+#: Zero-width and bidi control characters: Gab leaves a U+200D after most @mentions, and a few
+#: posts carry direction marks. A joiner between two emoji (a ZWJ sequence) is kept.
+_INVISIBLE = re.compile("[\u200b\u200c\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]"
+                        "|(?<![\u2000-\U0010ffff])\u200d|\u200d(?![\u2000-\U0010ffff])")
+#: HTML tags: inline ones (``<i>``) are dropped, block ones (``<br>``) become a space. Made-up
+#: tags such as ``<sarc>`` are the author's own words and stay.
+_HTML_TAG = re.compile(r"</?(?:a|b|i|u|s|em|strong|span|cite|font)\b[^<>]*>", re.I)
+_HTML_BLOCK = re.compile(r"</?(?:div|p|br|blockquote|object)\b[^<>]*>", re.I)
+#: Three posts were quote-escaped twice upstream (``""word""`` for ``"word"``).
+_DOUBLE_QUOTE = re.compile(r'""')
+#: Personal data that ``clean_text`` leaves: e-mail addresses and chained mentions
+#: (``@first@second``, where only the first is removed there).
+_PERSONAL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?<![\w@])@\w+(?:@\w+)+")
+
+
+def _flag(raw: pd.DataFrame, column: str, path: Path) -> pd.Series:
+    values = raw[column].str.strip()
+    bad = sorted(set(values) - {"0", "1"})
+    if bad:
+        raise CorpusFormatError(
+            f"{path}: column {column!r} must hold 0 or 1, found {bad[:5]}. The corpus format "
+            "changed: update moderation/corpora/gab_hate.py or restore the original file.")
+    return values == "1"
+
+
+def _keys(raw: pd.DataFrame, path: Path) -> pd.Series:
+    """Map the three annotation flags to one original-label key per post."""
+    hate = _flag(raw, "hd", path) | _flag(raw, "cv", path)
+    vulgar = _flag(raw, "vo", path)
+    keys = pd.Series(MAPPING[2].original, index=raw.index)
+    keys[vulgar & ~hate] = MAPPING[1].original
+    keys[hate] = MAPPING[0].original
+    return keys
+
+
+def load(folder: Path) -> pd.DataFrame:
+    """Read ``ghc_train.tsv`` (CSV quoting, ``""`` escapes); the row number is the id."""
+    path = folder / FILE
+    raw = read_csv(path, COLUMNS, sep="\t")
+    text = (raw["text"]
+            .str.replace(_INVISIBLE, "", regex=True)
+            .str.replace(_HTML_TAG, "", regex=True)
+            .str.replace(_HTML_BLOCK, " ", regex=True)
+            .str.replace(_DOUBLE_QUOTE, '"', regex=True)
+            .str.replace(_PERSONAL, " ", regex=True))
+    return labelled_frame(
+        clean_series(text),
+        _keys(raw, path),
+        MAPPING,
+        raw.index.astype(str),
+    )
+
+
+CORPUS = Corpus(
+    name="gab_hate",
+    folder="gab_hate_corpus_train",
+    title="Gab Hate Corpus (Kennedy et al. 2022), training split",
+    origin="github.com/liuchaoqun/hate-speech-datasets, mirror of the GHC train split "
+           "(Kennedy et al., Language Resources and Evaluation 2022; original on OSF)",
+    licence="not stated in the mirror (original on OSF; research use with citation)",
+    commercial=False,
+    domain="Gab posts",
+    mapping=MAPPING,
+    loader=load,
+    files=(FILE,),
+    notes="Only the training split; no official split is used (free hash split).",
+)
