@@ -250,3 +250,21 @@ def clean_text(text: str, *, pretokenized: bool = False) -> str:
 def clean_series(texts: pd.Series, *, pretokenized: bool = False) -> pd.Series:
     """Apply :func:`clean_text` to every element."""
     return texts.map(lambda t: clean_text(t, pretokenized=pretokenized))
+
+
+_ABUSE_WORD = None
+
+
+def abusive_word_mask(texts: pd.Series) -> pd.Series:
+    """True where a text holds an insult, slur or dehumanising word from the lexicon.
+
+    Corpora that mark only group hate (or only insults at fellow commenters) label a post that
+    insults someone else 0; by our label guide such a post is hostile, so its 0 is not trusted.
+    """
+    global _ABUSE_WORD
+    if _ABUSE_WORD is None:
+        from moderation.lexicon import DEHUMANISING, INSULTS, SLURS
+
+        words = sorted(set(INSULTS + SLURS + DEHUMANISING), key=len, reverse=True)
+        _ABUSE_WORD = re.compile(r"\b(?:" + "|".join(map(re.escape, words)) + r")\b", re.I)
+    return texts.astype(str).str.contains(_ABUSE_WORD, regex=True)

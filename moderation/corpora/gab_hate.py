@@ -7,7 +7,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._base import Corpus, CorpusFormatError, Mapping, clean_series, labelled_frame, read_csv
+from ._base import (
+    Corpus,
+    CorpusFormatError,
+    Mapping,
+    abusive_word_mask,
+    clean_series,
+    labelled_frame,
+    read_csv,
+)
 
 FILE = "ghc_train.tsv"
 COLUMNS = ("text", "hd", "cv", "vo")
@@ -18,8 +26,10 @@ MAPPING = (
     Mapping("vo only (vulgarity)", None, None,
             "vulgarity without an attack on dignity; can still insult a person, so neither 0 nor 1"),
     Mapping("neither", 0, None,
-            "no hate-based rhetoric, often on the same political topics (hard negatives); caveat: "
-            "attacks on a single person without a group angle are not what GHC marks"),
+            "no hate-based rhetoric, often on the same political topics (hard negatives)"),
+    Mapping("neither, with an insult or slur word", None, None,
+            "GHC does not mark attacks on a single person without a group angle, which our guide "
+            "counts as hostile: unknown"),
 )
 
 #: Zero-width and bidi control characters: Gab leaves a U+200D after most @mentions, and a few
@@ -47,11 +57,13 @@ def _flag(raw: pd.DataFrame, column: str, path: Path) -> pd.Series:
     return values == "1"
 
 
-def _keys(raw: pd.DataFrame, path: Path) -> pd.Series:
-    """Map the three annotation flags to one original-label key per post."""
+def _keys(raw: pd.DataFrame, path: Path, text: pd.Series) -> pd.Series:
+    """Map the three annotation flags (and an insult word in a "neither" post) to one
+    original-label key per post."""
     hate = _flag(raw, "hd", path) | _flag(raw, "cv", path)
     vulgar = _flag(raw, "vo", path)
     keys = pd.Series(MAPPING[2].original, index=raw.index)
+    keys[abusive_word_mask(text) & ~vulgar & ~hate] = MAPPING[3].original
     keys[vulgar & ~hate] = MAPPING[1].original
     keys[hate] = MAPPING[0].original
     return keys
@@ -67,9 +79,10 @@ def load(folder: Path) -> pd.DataFrame:
             .str.replace(_HTML_BLOCK, " ", regex=True)
             .str.replace(_DOUBLE_QUOTE, '"', regex=True)
             .str.replace(_PERSONAL, " ", regex=True))
+    text = clean_series(text)
     return labelled_frame(
-        clean_series(text),
-        _keys(raw, path),
+        text,
+        _keys(raw, path, text),
         MAPPING,
         raw.index.astype(str),
     )

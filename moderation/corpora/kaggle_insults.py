@@ -7,7 +7,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._base import Corpus, CorpusFormatError, Mapping, clean_series, labelled_frame, read_csv
+from ._base import (
+    Corpus,
+    CorpusFormatError,
+    Mapping,
+    abusive_word_mask,
+    clean_series,
+    labelled_frame,
+    read_csv,
+)
 
 FILE = "train.csv"
 COLUMNS = ("Insult", "Date", "Comment")
@@ -16,9 +24,10 @@ MAPPING = (
     Mapping("1 (insult)", 1, None,
             "insulting to a participant of the conversation (the person replied to or another "
             "commenter)"),
-    Mapping("0 (not insult)", 0, None,
-            "mostly not hostile; caveat: may hide an insult at a public figure outside the "
-            "conversation, which the guideline did not count"),
+    Mapping("0 (not insult)", 0, None, "not insulting anyone in the conversation"),
+    Mapping("0, with an insult or slur word", None, None,
+            "insults at people outside the conversation (public figures) were labelled 0, but "
+            "our guide counts them as hostile: unknown"),
 )
 _KEYS = {"1": MAPPING[0].original, "0": MAPPING[1].original}
 
@@ -106,9 +115,11 @@ def load(folder: Path) -> pd.DataFrame:
             .str.replace(_INVISIBLE, "", regex=True)
             .str.replace(_DOUBLE_QUOTE, '"', regex=True)
             .str.replace(_PERSONAL, " ", regex=True))
+    text = clean_series(text)
+    keys = insult.map(_KEYS).where(~(abusive_word_mask(text) & (insult == "0")), MAPPING[2].original)
     return labelled_frame(
-        clean_series(text),
-        insult.map(_KEYS),
+        text,
+        keys,
         MAPPING,
         raw.index.astype(str),
     )
