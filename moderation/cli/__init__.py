@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 
 #: Command modules, in the order ``moderation --help`` lists them.
-COMMAND_MODULES = ("parse", "score", "data", "train", "evaluate", "models", "review", "serve")
+COMMAND_MODULES = ("parse", "score", "data", "train", "evaluate", "check", "models", "review", "serve")
 
 
 class CLIError(Exception):
