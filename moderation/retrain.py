@@ -499,8 +499,9 @@ class Trainer:
         return out
 
     def gate(self, model: Model) -> GateResult:
-        """Compare ``model`` with the current default on the benchmark test splits and on the
-        held-out fifth of the new labels."""
+        """Compare ``model`` with the current default on the benchmark test splits, on the
+        held-out fifth of the new labels and on the functional suite (:mod:`moderation.check`:
+        floors per functionality, and no drop over ``check.MAX_DROP`` against the default)."""
         current_name = self.registry.default_name()
         if current_name is None:
             return GateResult(True, ["there is no current default model"])
@@ -547,12 +548,22 @@ class Trainer:
                         f"{name} {label}: F1 {new_f1:.3f} vs current {cur_f1:.3f}"
                         + (" (must not be lower)" if held_out else f" (drop over {MAX_BENCHMARK_DROP})")
                     )
+        # the functional suite (`moderation check`): every functionality at or above its floor
+        # and no more than MAX_DROP below the current default's accuracy on it
+        from moderation.check import MAX_DROP, gate_reasons
+
+        check_reasons = gate_reasons(model, current)
+        if check_reasons:
+            passed = False
+            reasons.extend(check_reasons)
         if passed:
             held = any(r["set"].startswith("new labels") for r in rows)
             reasons.append(f"no benchmark F1 dropped by more than {MAX_BENCHMARK_DROP}"
                            + (" and the held-out new labels scored at least as well as with the "
                               "current default" if held else
                               " (no held-out new labels to compare on)"))
+            reasons.append("every functional check is at or above its floor and within "
+                           f"{MAX_DROP:.2f} of the current default")
         return GateResult(passed, reasons, rows)
 
     def run(self) -> dict[str, Any]:

@@ -155,8 +155,23 @@ def test_holdout_is_a_deterministic_fifth() -> None:
     assert 0 < held.sum() < len(labels) / 2
 
 
+@pytest.fixture
+def no_check_floors(monkeypatch, tmp_path: Path) -> Path:
+    """Floors of 0 for the functional suite: the toy models trained here (our comments only, a
+    small config) cannot reach the shipped model's floors. The gate's other suite rule (no
+    functionality more than 0.10 below the current default) still applies."""
+    import json
+
+    import moderation.check as check
+
+    path = tmp_path / "zero-floors.json"
+    path.write_text(json.dumps({"floors": {name: 0.0 for name in check.load_functionalities()}}))
+    monkeypatch.setattr(check, "FLOORS_FILE", path)
+    return path
+
+
 # ------------------------------------------------------------------ coined words, end to end
-def test_new_labels_teach_a_coined_slur_and_conspiracy(models_dir: Path) -> None:
+def test_new_labels_teach_a_coined_slur_and_conspiracy(models_dir: Path, no_check_floors: Path) -> None:
     registry = ModelRegistry(models_dir)
     unseen = pd.read_csv(DATA / "unseen.csv")
     negatives = pd.read_csv(DATA / "unseen_negatives.csv")
@@ -268,7 +283,8 @@ class _Stub:
         return np.array([[1.0 if t in self.flag else 0.0, 0.0] for t in texts])
 
 
-def test_small_benchmark_sets_are_shown_but_do_not_gate(monkeypatch, tmp_path: Path) -> None:
+def test_small_benchmark_sets_are_shown_but_do_not_gate(monkeypatch, tmp_path: Path,
+                                                        no_check_floors: Path) -> None:
     import moderation.retrain as retrain
 
     big = [f"big {i}" for i in range(120)]
@@ -297,3 +313,61 @@ def test_small_benchmark_sets_are_shown_but_do_not_gate(monkeypatch, tmp_path: P
     # the same drop on the big set refuses promotion
     verdict = trainer.gate(_Stub(set(big[:25]) | set(small[:20])))
     assert not verdict.passed and any("bigset" in r for r in verdict.reasons)
+
+
+# ---------------------------------------------------------------- gate on the functional suite
+class _SuiteStub:
+    """A model that answers every functional-suite case right, except the cases of ``wrong``."""
+
+    def __init__(self, wrong: tuple[str, ...] = ()) -> None:
+        from moderation.check import generate_suite
+
+        suite = generate_suite()
+        self.answers = dict(zip(suite["text"], zip(suite["functionality"], suite["label"],
+                                                   suite["expected"], strict=True), strict=True))
+        self.wrong = set(wrong)
+        self.thresholds = {"hostile": 0.5, "conspiratorial": 0.5}
+
+    def predict_proba(self, texts):
+        out = np.zeros((len(texts), 2))
+        for i, text in enumerate(texts):
+            if text in self.answers:
+                functionality, label, expected = self.answers[text]
+                right = float(expected)
+                out[i, 0 if label == "hostile" else 1] = 1 - right if functionality in self.wrong else right
+        return out
+
+
+def test_gate_refuses_a_model_below_a_functional_floor_or_far_below_the_default(
+        monkeypatch, tmp_path: Path) -> None:
+    import json
+
+    import moderation.check as check
+    import moderation.retrain as retrain
+
+    floors = {name: 0.0 for name in check.load_functionalities()}
+    floors["threat_direct"] = 0.5
+    path = tmp_path / "floors.json"
+    path.write_text(json.dumps({"floors": floors}))
+    monkeypatch.setattr(check, "FLOORS_FILE", path)
+    trainer = Trainer(registry=ModelRegistry(tmp_path))
+    trainer.data = pd.DataFrame(columns=["text", "hostile", "conspiratorial", "source", "split"])
+    monkeypatch.setattr(trainer.registry, "default_name", lambda: "cur")
+    monkeypatch.setattr(trainer.registry, "path", lambda name: tmp_path)
+    monkeypatch.setattr(retrain, "load_model", lambda path: _SuiteStub())
+
+    verdict = trainer.gate(_SuiteStub())
+    assert verdict.passed, verdict.reasons
+    assert any("functional check" in r for r in verdict.reasons)
+
+    # below the floor of threat_direct (0.5): refused, and the reason names the functionality
+    verdict = trainer.gate(_SuiteStub(wrong=("threat_direct",)))
+    assert not verdict.passed
+    assert any(r.startswith("functional check threat_direct (hostile)") and "below its floor 0.50" in r
+               for r in verdict.reasons), verdict.reasons
+
+    # no floor is missed (satire's is 0), but satire drops from 1.00 to 0.00 against the default
+    verdict = trainer.gate(_SuiteStub(wrong=("satire",)))
+    assert not verdict.passed
+    assert [r for r in verdict.reasons if "satire" in r] == [
+        "functional check satire (conspiratorial): accuracy 0.00 vs current 1.00 (drop over 0.10)"]
