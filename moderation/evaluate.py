@@ -167,8 +167,30 @@ def write_report(
     out_dir: str | Path,
     *,
     title: str = "Evaluation report",
+    model: str | None = None,
 ) -> dict[str, Any]:
-    """Write ``report.md``, ``metrics.json`` and a precision-recall curve PNG per label."""
+    """Write ``report.md``, ``metrics.json`` and a precision-recall curve PNG per label.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Labelled rows (``hostile``, ``conspiratorial``; optional ``kind``, ``source``).
+    scores : numpy.ndarray
+        Scores of the rows, shape (n, 2), :data:`LABELS` order.
+    thresholds : mapping
+        The model's threshold per label.
+    out_dir : str or Path
+        Folder for the report (created if missing).
+    title : str
+        Heading of ``report.md``.
+    model : str, optional
+        The model's name and version, shown on the plots.
+
+    Returns
+    -------
+    dict
+        The metrics, as :func:`evaluate_frame` returns them (also written to ``metrics.json``).
+    """
     import json
 
     out = Path(out_dir)
@@ -189,7 +211,8 @@ def write_report(
         for col in ("kind", "source"):
             if col in result:
                 lines += [f"### {label} by {col}", "", *metrics_table(result[col], label), ""]
-        png = _pr_curve(frame[label], scores[:, LABELS.index(label)], thresholds[label], label, out)
+        data = pr_curve_data(frame[label], scores[:, LABELS.index(label)], thresholds[label], metrics=m)
+        png = _pr_curve(data, label, out, model=model) if data else None
         if png:
             lines += [f"![precision-recall {label}]({png.name})", ""]
     (out / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -197,11 +220,51 @@ def write_report(
     return result
 
 
-def _pr_curve(y_true, scores, threshold: float, label: str, out: Path) -> Path | None:
+def pr_curve_data(
+    y_true, scores, threshold: float, *, metrics: Mapping[str, Any] | None = None
+) -> dict[str, Any] | None:
+    """The values the precision-recall plot of one label shows.
+
+    Parameters
+    ----------
+    y_true, scores : array-like
+        Labels (1/0; NaN rows are skipped) and scores of one label.
+    threshold : float
+        The model's threshold for the label (the operating point).
+    metrics : mapping, optional
+        The label's :func:`binary_metrics` at ``threshold`` as the report's table shows them;
+        computed here when not given.
+
+    Returns
+    -------
+    dict or None
+        ``precision`` and ``recall`` (the curve, arrays), ``threshold``, ``operating_point``
+        (precision and recall at the threshold, the table's figures), ``pr_auc`` (average
+        precision), ``n``, ``positives`` and ``prevalence`` (share of positives: the precision
+        of a no-skill model); None when the labelled rows do not hold both classes.
+    """
     y = np.asarray(y_true, dtype=float)
-    keep = ~np.isnan(y)
-    if len(np.unique(y[keep])) < 2:
+    s = np.asarray(scores, dtype=float)
+    keep = ~np.isnan(y) & ~np.isnan(s)
+    y, s = y[keep].astype(int), s[keep]
+    if len(np.unique(y)) < 2:
         return None
+    m = binary_metrics(y, s, threshold) if metrics is None else metrics
+    prec, rec, _ = precision_recall_curve(y, s)
+    return {
+        "precision": prec,
+        "recall": rec,
+        "threshold": float(threshold),
+        "operating_point": (float(m["precision"]), float(m["recall"])),
+        "pr_auc": float(m["pr_auc"]),
+        "n": int(m["n"]),
+        "positives": int(m["positives"]),
+        "prevalence": float(m["positives"]) / float(m["n"]),
+    }
+
+
+def _pr_curve(data: Mapping[str, Any], label: str, out: Path, *, model: str | None = None) -> Path | None:
+    """Plot :func:`pr_curve_data` to ``out/pr_<label>.png`` (None without matplotlib)."""
     try:
         import matplotlib
 
@@ -209,15 +272,26 @@ def _pr_curve(y_true, scores, threshold: float, label: str, out: Path) -> Path |
         import matplotlib.pyplot as plt
     except ImportError:  # optional: pip install "moderation[report]"
         return None
-    prec, rec, thr = precision_recall_curve(y[keep].astype(int), np.asarray(scores)[keep])
-    fig, ax = plt.subplots(figsize=(5, 4))
-    ax.plot(rec, prec)
-    i = int(np.argmin(np.abs(thr - threshold))) if len(thr) else 0
-    ax.scatter([rec[i]], [prec[i]], color="red", zorder=3, label=f"threshold {threshold:.2f}")
+    precision, recall = data["operating_point"]
+    fig, ax = plt.subplots(figsize=(6, 5.6))
+    ax.plot(data["recall"], data["precision"], drawstyle="steps-post", color="tab:blue",
+            label=f"model (PR-AUC / average precision {data['pr_auc']:.3f})")
+    ax.axhline(data["prevalence"], color="grey", linestyle="--", linewidth=1,
+               label=f"no skill (prevalence {data['prevalence']:.3f})")
+    ax.scatter([recall], [precision], s=60, color="tab:red", zorder=3,
+               label=f"threshold {data['threshold']:.3f}: precision {precision:.3f}, recall {recall:.3f}")
+    right = recall > 0.75  # keep the label inside the axes
+    ax.annotate(f"P {precision:.2f}\nR {recall:.2f}", (recall, precision), textcoords="offset points",
+                xytext=(-10, -10) if right else (10, 10), ha="right" if right else "left",
+                va="top" if right else "bottom", fontsize=8, color="tab:red")
+    ax.set_xlim(0, 1.02)
+    ax.set_ylim(0, 1.05)
     ax.set_xlabel("recall")
     ax.set_ylabel("precision")
-    ax.set_title(f"{label}: precision-recall")
-    ax.legend(loc="lower left")
+    ax.grid(alpha=0.3)
+    ax.set_title(f"{label.upper()} precision-recall\nmodel {model or 'unnamed'}, "
+                 f"n={data['n']} ({data['positives']} positive)", fontsize=10)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), fontsize=8, frameon=False)
     path = out / f"pr_{label}.png"
     fig.tight_layout()
     fig.savefig(path, dpi=100)

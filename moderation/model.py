@@ -26,7 +26,8 @@ import pandas as pd
 import sklearn
 from sklearn.pipeline import Pipeline
 
-from moderation.features import LABELS, WORD_TOKEN_PATTERN
+from moderation.explain import explain_items
+from moderation.features import LABELS
 
 __all__ = [
     "Model",
@@ -172,106 +173,71 @@ class Model:
 
     # ------------------------------------------------------------- explaining
     def explain(self, text: str, *, top: int = 8) -> dict[str, list[dict[str, Any]]]:
-        """The n-grams that pushed each label's score most, with where they sit in ``text``.
+        """The words and phrases that pushed each label's score most, and where they sit in ``text``.
+
+        Each item is one word or phrase of the comment, listed once: the contributions of all
+        the features found on it (its word n-gram, character n-grams, lexicon categories and,
+        when the model has that block, category-stream n-grams) are summed, and the places
+        that read the same ("1d10t" and "idiot") are one item with several spans. Spans leave
+        out the punctuation around a word ("you." shows as "you") but keep a disguise whole
+        ("1d10t"). Function words ("you", "the", "to", :data:`moderation.explain.FUNCTION_WORDS`)
+        are never listed alone, only inside a phrase ("kill you").
 
         Parameters
         ----------
         text : str
             One comment.
         top : int
-            Number of n-grams to return per label.
+            Number of items to return per label.
 
         Returns
         -------
         dict
-            ``{label: [{"ngram", "type", "weight", "spans", "text"}, ...]}`` sorted by weight,
-            largest push towards the label first. ``weight`` is the n-gram's contribution to
-            the label's linear score; ``spans`` are ``[start, end]`` character offsets in the
-            original text and ``text`` the original substrings they cover.
+            ``{label: [{"ngram", "type", "weight", "spans", "text", "features"}, ...]}`` sorted
+            by weight, largest push towards the label first. ``ngram`` is the normalised
+            reading of the words ("idiot", "cannot stand muslims"); ``type`` the feature block
+            of the largest contribution ("word", "char", "lexicon" or "category");
+            ``weight`` the summed contribution to the label's calibrated linear score (always
+            positive); ``spans`` ``[start, end]`` character offsets in the original text and
+            ``text`` the original substrings they cover (``text[start:end]``); ``features``
+            the contributing model features (``type``, ``feature``, ``weight``).
         """
         if not isinstance(text, str):
             raise TypeError(f"explain() takes one str, not {type(text).__name__}.")
-        normalizer = self.pipeline.named_steps["normalize"]
-        union = self.pipeline.named_steps["features"]
-        clf = self.pipeline.named_steps["classify"]
-        tokens = normalizer.tokens(text)
-        norm_text = " ".join(t.text for t in tokens)
-        # map each character of the normalised text to its token's original span
-        owner: list[int] = []
-        for k, tok in enumerate(tokens):
-            owner.extend([k] * len(tok.text))
-            owner.append(k)
-        occurrences: dict[tuple[str, str], list[tuple[int, int]]] = {}
-        vocabularies: dict[str, dict[str, int]] = {}
-        for name, vec in union.transformer_list:
-            if not hasattr(vec, "vocabulary_"):  # lexicon category counts
-                vocabularies[name] = {n: i for i, n in enumerate(vec.get_feature_names_out())}
-                found = list(re.finditer(WORD_TOKEN_PATTERN, norm_text))
-                spans = [(m.start(), m.end()) for m in found]
-                for feature, idxs in vec.matches([m.group() for m in found]).items():
-                    for i in idxs:
-                        span = _span(tokens, owner, *spans[i])
-                        occurrences.setdefault((name, feature), []).append(span)
-                continue
-            vocab = vocabularies[name] = vec.vocabulary_
-            lo, hi = vec.ngram_range
-            if vec.analyzer == "word":
-                words = [(m.group(), m.start(), m.end()) for m in re.finditer(WORD_TOKEN_PATTERN, norm_text)]
-                for n in range(lo, hi + 1):
-                    for i in range(len(words) - n + 1):
-                        gram = " ".join(w[0] for w in words[i : i + n])
-                        if gram in vocab:
-                            span = _span(tokens, owner, words[i][1], words[i + n - 1][2])
-                            occurrences.setdefault((name, gram), []).append(span)
-            else:
-                for m in re.finditer(r"\S+", norm_text):
-                    padded = f" {m.group()} "
-                    span = _span(tokens, owner, m.start(), m.end())
-                    for n in range(lo, hi + 1):
-                        for i in range(len(padded) - n + 1):
-                            gram = padded[i : i + n]
-                            if gram in vocab:
-                                occurrences.setdefault((name, gram), []).append(span)
-        X = union.transform([norm_text]).tocsr()
-        offsets, start = {}, 0
-        for name, _ in union.transformer_list:
-            offsets[name] = start
-            start += len(vocabularies[name])
-        result: dict[str, list[dict[str, Any]]] = {}
-        row = X.getrow(0).toarray().ravel()
-        for j, label in enumerate(LABELS):
-            est = clf.estimators_[j]
-            coef = np.ravel(est.effective_coef_ if hasattr(est, "effective_coef_") else est.coef_)
-            slope = float(clf.calibration_[j, 0])
-            items = []
-            for (name, gram), spans in occurrences.items():
-                col = offsets[name] + vocabularies[name][gram]
-                weight = float(row[col] * coef[col] * slope)
-                if weight <= 0:
-                    continue
-                uniq = sorted(set(spans))
-                items.append(
-                    {
-                        "ngram": gram.strip() if name == "char" else gram,
-                        "type": name,
-                        "weight": round(weight, 4),
-                        "spans": [list(s) for s in uniq],
-                        "text": [text[s:e] for s, e in uniq],
-                    }
-                )
-            items.sort(key=lambda d: -d["weight"])
-            result[label] = items[:top]
-        return result
+        return {
+            label: [item.as_dict(text) for item in items[:top]]
+            for label, items in explain_items(self.pipeline, text).items()
+        }
 
     def reasons(self, text: str, *, top: int = 3) -> dict[str, list[str]]:
-        """Short per-label list of the original words that drove the score most."""
+        """Short per-label list of the original words and phrases that drove the score most.
+
+        Parameters
+        ----------
+        text : str
+            One comment.
+        top : int
+            Number of words or phrases per label.
+
+        Returns
+        -------
+        dict
+            ``{label: [original text, ...]}``, largest push first: substrings of ``text``
+            without surrounding punctuation, each listed once (ignoring case), never a
+            function word alone (see :meth:`explain`).
+        """
+        if not isinstance(text, str):
+            raise TypeError(f"reasons() takes one str, not {type(text).__name__}.")
         out: dict[str, list[str]] = {}
-        for label, items in self.explain(text, top=20).items():
-            seen: dict[str, float] = {}
+        for label, items in explain_items(self.pipeline, text).items():
+            seen: dict[str, list[Any]] = {}  # casefolded piece -> [shown spelling, weight]
             for item in items:
-                for piece in item["text"]:
-                    seen[piece] = seen.get(piece, 0.0) + item["weight"]
-            out[label] = [w for w, _ in sorted(seen.items(), key=lambda kv: -kv[1])[:top]]
+                for (s, e), weight in zip(item.spans, item.span_weights, strict=True):
+                    piece = text[s:e]
+                    entry = seen.setdefault(piece.casefold(), [piece, 0.0])
+                    entry[1] += weight
+            ranked = sorted((v for v in seen.values() if v[1] > 0), key=lambda v: -v[1])
+            out[label] = [piece for piece, _ in ranked[:top]]
         return out
 
     # ----------------------------------------------------------- persistence
@@ -303,12 +269,6 @@ class Model:
             raise
         self.card = card
         return path
-
-
-def _span(tokens, owner: list[int], start: int, end: int) -> tuple[int, int]:
-    first = tokens[owner[start]]
-    last = tokens[owner[max(start, end - 1)]]
-    return (first.start, last.end)
 
 
 def _json_default(obj):

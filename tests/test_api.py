@@ -131,3 +131,18 @@ def test_reasons_for_only_flagged_labels(tiny_model):
     got = api.reasons_for(tiny_model, text, {"hostile": True, "conspiratorial": False})
     assert list(got) == ["hostile"]
     assert all(isinstance(w, str) and w in text for w in got["hostile"])
+
+
+def test_reasons_for_gives_trimmed_unique_words(tiny_model):
+    from moderation.explain import FUNCTION_WORDS
+
+    text = "You are a pathetic moron!!! You. A MORON, a moron."
+    got = api.reasons_for(tiny_model, text, {"hostile": True, "conspiratorial": True}, top=10)
+    assert set(got) == {"hostile", "conspiratorial"}
+    assert got["hostile"]
+    for words in got.values():
+        assert len({w.casefold() for w in words}) == len(words), words  # no duplicates
+        for w in words:
+            assert w in text and w == w.strip(".,!? "), words  # no surrounding punctuation
+            assert w.casefold() not in FUNCTION_WORDS, words  # no lone "you" or "a"
+    assert "moron" in [w.casefold() for w in got["hostile"]]

@@ -10,12 +10,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from moderation import evaluate
 from moderation.cli import main
 from moderation.evaluate import (
     best_threshold,
     binary_metrics,
     evaluate_frame,
     load_labelled,
+    pr_curve_data,
     write_report,
 )
 from moderation.model import load_model
@@ -190,6 +192,73 @@ def test_write_report_without_both_classes_skips_the_curve(tmp_path: Path) -> No
     assert "## CONSPIRATORIAL" in report and "| true 1 | 0 | 1 |" in report
 
 
+def test_pr_curve_data_marks_the_operating_point_at_the_threshold() -> None:
+    data = pr_curve_data(Y, S, 0.5)
+    assert data is not None
+    # the hand-computed precision and recall at the threshold, not the nearest curve vertex
+    assert data["operating_point"] == pytest.approx((PRECISION, RECALL))
+    assert data["pr_auc"] == pytest.approx(PR_AUC)
+    assert (data["n"], data["positives"]) == (10, 4)
+    assert data["prevalence"] == pytest.approx(0.4)
+    assert data["threshold"] == 0.5
+    assert len(data["precision"]) == len(data["recall"]) and data["recall"][0] == 1.0
+    # NaN labels are skipped; a single class has no curve
+    assert pr_curve_data([*Y, np.nan], [*S, 0.99], 0.5)["n"] == 10
+    assert pr_curve_data([0, 0, 0], [0.1, 0.6, 0.2], 0.5) is None
+
+
+def _record_plots(monkeypatch: pytest.MonkeyPatch) -> list[dict]:
+    """Wrap ``evaluate._pr_curve`` so a test sees what each plot was given."""
+    calls: list[dict] = []
+    real = evaluate._pr_curve
+
+    def recording(data, label, out, *, model=None):
+        calls.append({"data": data, "label": label, "model": model})
+        return real(data, label, out, model=model)
+
+    monkeypatch.setattr(evaluate, "_pr_curve", recording)
+    return calls
+
+
+def test_write_report_plots_the_operating_point_of_the_table(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = _record_plots(monkeypatch)
+    frame = pd.DataFrame({"text": ["x"] * 10, "hostile": Y, "conspiratorial": Y[::-1]})
+    scores = np.column_stack([S, S])
+    thresholds = {"hostile": 0.5, "conspiratorial": 0.45}
+    write_report(frame, scores, thresholds, tmp_path, model="tiny (version 7)")
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    report = (tmp_path / "report.md").read_text()
+    assert [c["label"] for c in calls] == ["hostile", "conspiratorial"]
+    for call in calls:
+        m = metrics["overall"][call["label"]]
+        data = call["data"]
+        assert data["operating_point"] == (m["precision"], m["recall"])
+        assert data["pr_auc"] == m["pr_auc"]
+        assert data["n"] == m["n"] and data["prevalence"] == m["positives"] / m["n"]
+        assert data["threshold"] == thresholds[call["label"]]
+        assert call["model"] == "tiny (version 7)"
+        # the table row shows the same figures
+        assert f"| {m['precision']:.3f} | {m['recall']:.3f} |" in report
+        png = tmp_path / f"pr_{call['label']}.png"
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert metrics["overall"]["hostile"]["precision"] == pytest.approx(PRECISION)
+
+
+def test_write_report_without_matplotlib_still_writes_the_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib raises ImportError
+    frame = pd.DataFrame({"text": ["x"] * 10, "hostile": Y, "conspiratorial": Y})
+    write_report(frame, np.column_stack([S, S]), {"hostile": 0.5, "conspiratorial": 0.5}, tmp_path)
+    assert (tmp_path / "report.md").is_file() and (tmp_path / "metrics.json").is_file()
+    assert not list(tmp_path.glob("*.png"))
+    assert "![precision-recall" not in (tmp_path / "report.md").read_text()
+
+
 # ------------------------------------------------------------------- CLI
 TOY_ROWS = [
     ("The headteacher is a useless idiot and a liar.", 1, 0, "hostile"),
@@ -224,8 +293,13 @@ def toy_csv(tmp_path: Path) -> Path:
 
 
 def test_cli_evaluate_writes_report_matching_binary_metrics(
-    model_path: Path, toy_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    model_path: Path,
+    toy_csv: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    plots = _record_plots(monkeypatch)
     out = tmp_path / "report"
     code = main(["evaluate", "--data", str(toy_csv), "--model", str(model_path), "-o", str(out)])
     assert code == 0
@@ -252,6 +326,12 @@ def test_cli_evaluate_writes_report_matching_binary_metrics(
     assert set(metrics["kind"]) == {"clean", "conspiracy", "hard_negative", "hostile"}
     report = (out / "report.md").read_text()
     assert "## HOSTILE" in report and "![precision-recall hostile](pr_hostile.png)" in report
+    # each plot marks the table's operating point and names the model
+    assert [p["label"] for p in plots] == ["hostile", "conspiratorial"]
+    for p in plots:
+        m = metrics["overall"][p["label"]]
+        assert p["data"]["operating_point"] == (m["precision"], m["recall"])
+        assert p["model"] == "tiny (version tiny-evaluate)"
 
 
 def test_cli_evaluate_without_output_prints_metrics(

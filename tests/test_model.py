@@ -147,7 +147,7 @@ def test_explain_points_at_the_disguised_word(model: Model) -> None:
         assert item["text"] == [text[s:e] for s, e in item["spans"]]
     idiot = [item for item in items if item["ngram"] == "idiot"]
     assert idiot, items
-    assert any("1d10t" in piece for piece in idiot[0]["text"])
+    assert idiot[0]["text"] == ["1d10t"]
     originals = {piece for item in items for piece in item["text"]}
     assert any("1d10t" in piece for piece in originals)
 
@@ -168,6 +168,185 @@ def test_reasons_lists_original_words(model: Model) -> None:
 def test_explain_rejects_a_non_string(model: Model) -> None:
     with pytest.raises(TypeError, match="list"):
         model.explain(["not", "a", "string"])  # type: ignore[arg-type]
+
+
+# Comments with punctuation glued to words, repeated words, quotes and disguises.
+EXPLAIN_TEXTS = [
+    *PROBES,
+    "I am going to kill you.",
+    "Honestly I cannot stand Muslims.",
+    "you absolute 1d10t!!",
+    '"You idiot," he said. You are an idiot, a stupid IDIOT!!!',
+    "The globalists (((them))) planned it... wake up, sheeple!",
+]
+_EDGE_PUNCT = set(".,;:!?\"'()[]{}<>…-–—«»“”‘’")
+_CATEGORY_TOKENS = {"SLUR", "DEHUM", "VIOLENT", "INSULT", "PROFANE", "GROUP", "CONSP", "YOU", "NEG"}
+
+
+def _trimmed(piece: str) -> bool:
+    """No punctuation around the words, except the echo brackets "(((them)))", which are kept."""
+    if not piece or piece != piece.strip():
+        return False
+    first_ok = piece[0] not in _EDGE_PUNCT or piece.startswith("(((")
+    last_ok = piece[-1] not in _EDGE_PUNCT or piece.endswith(")))")
+    return first_ok and last_ok
+
+
+def _all_items(model: Model, text: str) -> list[dict]:
+    return [item for items in model.explain(text, top=100).values() for item in items]
+
+
+@pytest.mark.parametrize("text", EXPLAIN_TEXTS)
+def test_explain_items_are_trimmed_and_match_the_text(model: Model, text: str) -> None:
+    for item in _all_items(model, text):
+        assert item["text"] == [text[s:e] for s, e in item["spans"]], item
+        assert all(_trimmed(piece) for piece in item["text"]), item
+
+
+@pytest.mark.parametrize("text", EXPLAIN_TEXTS)
+def test_explain_lists_each_word_or_phrase_once(model: Model, text: str) -> None:
+    for label, items in model.explain(text, top=100).items():
+        readings = [item["ngram"] for item in items]
+        assert len(readings) == len(set(readings)), (label, readings)
+        shown = [tuple(p.casefold() for p in item["text"]) for item in items]
+        assert len(shown) == len(set(shown)), (label, shown)
+        spans = [tuple(s) for item in items for s in item["spans"]]
+        assert len(spans) == len(set(spans)), (label, spans)
+        for item in items:
+            # merged items sum the contributions of every feature on those words
+            assert item["weight"] == pytest.approx(sum(f["weight"] for f in item["features"]), abs=1e-3)
+            assert item["weight"] > 0
+
+
+@pytest.mark.parametrize("text", EXPLAIN_TEXTS)
+def test_explain_never_lists_a_function_word_alone(model: Model, text: str) -> None:
+    from moderation.explain import FUNCTION_WORDS
+
+    for item in _all_items(model, text):
+        assert not all(w in FUNCTION_WORDS for w in item["ngram"].split()), item
+        assert not all(p.casefold() in FUNCTION_WORDS for p in item["text"]), item
+    for pieces in model.reasons(text, top=10).values():
+        assert not [p for p in pieces if p.casefold() in FUNCTION_WORDS], pieces
+
+
+def test_explain_merges_a_word_seen_several_times(model: Model) -> None:
+    text = '"You idiot," he said. You are an idiot, a stupid IDIOT!!!'
+    idiot = [item for item in model.explain(text)["hostile"] if item["ngram"] == "idiot"]
+    assert len(idiot) == 1
+    assert idiot[0]["text"] == ["idiot", "idiot", "IDIOT"]
+    # the word, its character n-grams and its lexicon category make one item
+    assert {f["type"] for f in idiot[0]["features"]} >= {"word", "char", "lexicon"}
+
+
+def test_explain_disguise_span_is_exact(model: Model) -> None:
+    text = "You are a stupid 1d10t and a m0r0n."
+    pieces = {p for item in model.explain(text, top=100)["hostile"] for p in item["text"]}
+    assert "1d10t" in pieces and "m0r0n" in pieces and "m0r0n." not in pieces
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        ("you.", "you"),
+        ('"Muslims!"', "Muslims"),
+        ("1d10t!!", "1d10t"),
+        ("(idiot),", "idiot"),
+        ("f*ck", "f*ck"),
+        ("$hit", "$hit"),
+        ("i d i o t.", "i d i o t"),
+        ("ＩＤＩＯＴ！", "ＩＤＩＯＴ"),
+        ("...", "..."),
+    ],
+)
+def test_trim_span(raw: str, shown: str) -> None:
+    from moderation.explain import trim_span
+
+    text = f"x {raw} y"
+    s, e = trim_span(text, 2, 2 + len(raw))
+    assert text[s:e] == shown
+
+
+def test_explain_words_keep_sub_spans_and_echo_brackets() -> None:
+    from moderation.explain import _words_of
+    from moderation.normalize import normalize_tokens
+
+    text = '"You idiot," he said of (((them))). covid-19!'
+    w = _words_of(text, normalize_tokens(text))
+    shown = {word: (text[s[0]:s[1]] if s else None) for word, s in zip(w.words, w.spans, strict=True)}
+    assert shown["xquote"] is None  # the quote mark is not a word
+    assert shown["you"] == "You" and shown["idiot"] == "idiot"
+    assert shown["xecho"] == "(((them)))" and shown["them"] == "them"
+    assert shown["covid"] == "covid" and shown["19"] == "19"
+
+
+def test_reasons_are_trimmed_unique_original_text(model: Model) -> None:
+    text = '"You idiot," he said. You are an idiot, a stupid IDIOT!!!'
+    reasons = model.reasons(text, top=10)
+    for pieces in reasons.values():
+        assert len({p.casefold() for p in pieces}) == len(pieces), pieces
+        for p in pieces:
+            assert p in text and _trimmed(p), pieces
+    assert "idiot" in [p.casefold() for p in reasons["hostile"]]
+
+
+# ------------------------------------------------------- explaining the category stream
+CATEGORY_ROWS = [
+    ("I cannot stand Muslims, send them all back.", 1),
+    ("Honestly I cannot stand Jews.", 1),
+    ("I cannot stand immigrants, they ruin everything.", 1),
+    ("Honestly I cannot stand gays.", 1),
+]
+
+
+@pytest.fixture(scope="module")
+def category_model() -> Model:
+    """A tiny model with the category-stream block, trained on tests/data/score/train_tiny.csv
+    plus a few comments where "cannot stand GROUP" is hostile."""
+    df = pd.read_csv(Path(__file__).parent / "data" / "score" / "train_tiny.csv")
+    extra = pd.DataFrame(
+        [
+            {"text": t, "hostile": y, "conspiratorial": 0, "kind": "positive",
+             "source": "news_comments", "split": "train", "weight": 1}
+            for t, y in CATEGORY_ROWS
+        ]
+    )
+    config = TrainConfig(
+        augment_copies=0, word_max_features=5000, char_max_features=5000, category_max_features=2000
+    )
+    return train_model(pd.concat([df, extra], ignore_index=True), config)
+
+
+def test_category_items_show_the_original_words(category_model: Model) -> None:
+    union = category_model.pipeline.named_steps["features"]
+    assert "NEG stand GROUP" in dict(union.transformer_list)["category"].vocabulary_
+    text = "Honestly I cannot stand Catholics."  # a group the training rows never named
+    items = category_model.explain(text, top=100)["hostile"]
+    cat = [item for item in items if any(f["type"] == "category" for f in item["features"])]
+    assert cat, items
+    for item in cat:
+        assert item["text"] == [text[s:e] for s, e in item["spans"]]
+        for shown in (item["ngram"], *item["text"]):
+            assert not _CATEGORY_TOKENS & set(shown.split()), item
+    phrase = [item for item in cat if item["text"] == ["cannot stand Catholics"]]
+    assert phrase, cat
+    assert phrase[0]["type"] == "category"
+    assert phrase[0]["ngram"] == "cannot stand catholics"
+    assert "NEG stand GROUP" in [f["feature"] for f in phrase[0]["features"]]
+    assert "cannot stand Catholics" in category_model.reasons(text, top=10)["hostile"]
+
+
+@pytest.mark.parametrize("text", EXPLAIN_TEXTS)
+def test_category_model_explanations_are_clean(category_model: Model, text: str) -> None:
+    from moderation.explain import FUNCTION_WORDS
+
+    for label, items in category_model.explain(text, top=100).items():
+        assert len({item["ngram"] for item in items}) == len(items), label
+        for item in items:
+            assert item["type"] in {"word", "char", "lexicon", "category"}
+            assert item["text"] == [text[s:e] for s, e in item["spans"]]
+            assert all(_trimmed(piece) for piece in item["text"]), item
+            assert not _CATEGORY_TOKENS & set(" ".join(item["text"]).split()), item
+            assert not all(w in FUNCTION_WORDS for w in item["ngram"].split()), item
 
 
 # ------------------------------------------------------------------ scoring

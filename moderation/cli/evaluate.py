@@ -31,8 +31,10 @@ def run(args: argparse.Namespace) -> int:
     model = load_model(args.model)
     scores = model.predict_proba(frame["text"].tolist())
     if args.output:
+        name = str(model.card.get("name") or "")
+        label = model.version if name in ("", model.version) else f"{name} (version {model.version})"
         result = write_report(frame, scores, model.thresholds, args.output,
-                              title=f"Evaluation of model {model.version} on {args.data}")
+                              title=f"Evaluation of model {model.version} on {args.data}", model=label)
     else:
         result = evaluate_frame(frame, scores, model.thresholds)
     print(f"model {model.version}, {len(frame)} rows")
