@@ -7,7 +7,7 @@ for that label only.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,16 @@ from sklearn.metrics import (
 
 from moderation.features import LABELS
 
-__all__ = ["binary_metrics", "evaluate_frame", "load_labelled", "write_report", "best_threshold"]
+__all__ = [
+    "best_threshold",
+    "binary_metrics",
+    "constrained_threshold",
+    "evaluate_frame",
+    "load_labelled",
+    "pr_curve_data",
+    "source_report",
+    "write_report",
+]
 
 _TRUE = {"1", "1.0", "true", "yes", "y", "t"}
 _FALSE = {"0", "0.0", "false", "no", "n", "f"}
@@ -93,6 +102,54 @@ def best_threshold(y_true, scores, *, negatives_mask=None, max_fpr: float | None
     return float(thr[order[0]])
 
 
+def constrained_threshold(
+    y_true,
+    scores,
+    *,
+    weight=None,
+    caps: Sequence[tuple[np.ndarray, float]] = (),
+    f1_mask=None,
+) -> float:
+    """Threshold with the best weighted F1 among those that keep every false-positive cap.
+
+    Parameters
+    ----------
+    y_true, scores : array-like
+        Labels (1/0/NaN; NaN rows only count for the caps) and scores.
+    weight : array-like, optional
+        Row weights for the F1 (e.g. so that every source counts the same).
+    caps : sequence of (mask, max_rate)
+        The share of ``mask`` rows scored at or above the threshold must stay at or below
+        ``max_rate`` (mask rows are negatives, or presumed negatives such as benign news
+        comments). When no threshold keeps every cap, the one with the smallest excess wins.
+    f1_mask : array-like of bool, optional
+        Rows the F1 is computed on (default: every labelled row).
+
+    Returns
+    -------
+    float
+    """
+    y = np.asarray(y_true, dtype=float)
+    s = np.asarray(scores, dtype=float)
+    w = np.ones(len(y)) if weight is None else np.asarray(weight, dtype=float)
+    use = ~np.isnan(y) & (np.ones(len(y), bool) if f1_mask is None else np.asarray(f1_mask, bool))
+    candidates = np.unique(s)
+    if len(candidates) > 1000:  # observed scores only, so a threshold always sits on a score
+        candidates = np.unique(np.quantile(s, np.linspace(0.005, 0.998, 1000), method="lower"))
+    best, best_key = 0.5, None
+    for t in candidates:
+        pred = s >= t
+        tp = float((w * (pred & (y == 1) & use)).sum())
+        fp = float((w * (pred & (y == 0) & use)).sum())
+        fn = float((w * (~pred & (y == 1) & use)).sum())
+        f1 = 2 * tp / max(2 * tp + fp + fn, 1e-12)
+        excess = sum(max(0.0, float(pred[m].mean()) - cap) for m, cap in caps if m.any())
+        key = (-excess, f1)
+        if best_key is None or key > best_key:
+            best, best_key = float(t), key
+    return best
+
+
 def evaluate_frame(
     frame: pd.DataFrame,
     scores: np.ndarray,
@@ -122,6 +179,52 @@ def evaluate_frame(
             }
         result[col] = groups
     return result
+
+
+def source_report(
+    frame: pd.DataFrame,
+    scores: np.ndarray,
+    thresholds: Mapping[str, float],
+    *,
+    peer: np.ndarray | None = None,
+    peer_threshold: float = 0.5,
+) -> pd.DataFrame:
+    """Per source and label: n, positives, ROC-AUC, PR-AUC, F1, and the share of the source's
+    negatives flagged at the threshold (each source scored on its own, never pooled).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Labelled rows with ``source`` and the label columns (NaN = unknown).
+    scores : numpy.ndarray
+        Shape (n, 2), :data:`LABELS` order.
+    thresholds : mapping
+        Per-label thresholds.
+    peer : numpy.ndarray, optional
+        A one-label peer's HOSTILE scores (e.g. alt-profanity-check), compared on HOSTILE.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``source, label, n, positives, roc_auc, pr_auc, f1, fpr`` and, with a peer,
+        ``peer_roc_auc, peer_fpr``.
+    """
+    rows = []
+    for source, idx in frame.groupby("source", sort=True).indices.items():
+        sub = frame.iloc[idx]
+        for j, label in enumerate(LABELS):
+            if label not in sub or sub[label].notna().sum() == 0:
+                continue
+            m = binary_metrics(sub[label], scores[idx, j], thresholds[label])
+            row = {"source": source, "label": label, "n": m["n"], "positives": m["positives"],
+                   "roc_auc": m.get("roc_auc"), "pr_auc": m.get("pr_auc"), "f1": m.get("f1"),
+                   "fpr": m.get("fpr") if m["positives"] < m["n"] else None}
+            if peer is not None and label == "hostile":
+                pm = binary_metrics(sub[label], peer[idx], peer_threshold)
+                row.update(peer_roc_auc=pm.get("roc_auc"),
+                           peer_fpr=pm.get("fpr") if pm["positives"] < pm["n"] else None)
+            rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def load_labelled(path: str | Path) -> pd.DataFrame:

@@ -827,17 +827,20 @@ class LabelwiseClassifier(ClassifierMixin, BaseEstimator):
             [est.classes_[(pos[:, j] >= 0.5).astype(int)] for j, est in enumerate(self.estimators_)]
         )
 
-    def calibrate(self, X, y) -> LabelwiseClassifier:
-        """Fit Platt scaling per output on held-out rows (NaN labels are skipped)."""
+    def calibrate(self, X, y, sample_weight=None) -> LabelwiseClassifier:
+        """Fit Platt scaling per output on held-out rows (NaN labels are skipped), optionally
+        weighting the rows (e.g. so that every source counts the same)."""
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse="csr", reset=False)
         Y = np.asarray(y, dtype=float).reshape(X.shape[0], -1)
+        w = np.ones(X.shape[0]) if sample_weight is None else np.asarray(sample_weight, float)
         for j, est in enumerate(self.estimators_):
             known = ~np.isnan(Y[:, j])
             if len(np.unique(Y[known, j])) < 2:
                 continue
             s = est.decision_function(X[known]).reshape(-1, 1)
-            platt = LogisticRegression(C=1e4).fit(s, Y[known, j])
+            platt = LogisticRegression(C=1e4).fit(s, Y[known, j],
+                                                  sample_weight=w[known] / w[known].mean())
             self.calibration_[j] = [platt.coef_[0, 0], platt.intercept_[0]]
         self._calibrated = True
         return self

@@ -350,3 +350,19 @@ def test_cli_evaluate_reports_a_bad_file(
     bad.write_text("body,hostile\nhi,1\n")
     assert main(["evaluate", "--data", str(bad), "--model", str(model_path)]) == 2
     assert "no 'text' column" in capsys.readouterr().err
+
+
+def test_constrained_threshold_keeps_every_false_positive_cap() -> None:
+    from moderation.evaluate import constrained_threshold
+
+    y = np.array([1, 1, 1, 0, 0, 0, np.nan, np.nan])
+    s = np.array([0.9, 0.7, 0.4, 0.6, 0.3, 0.1, 0.65, 0.2])
+    assert constrained_threshold(y, s) == pytest.approx(0.4, abs=0.02)  # best F1, no caps
+    hard = np.array([0, 0, 0, 1, 0, 0, 0, 0], bool)
+    # the hard negative at 0.6 must not be flagged, and neither may the unlabelled benign row
+    benign = np.array([0, 0, 0, 0, 0, 0, 1, 1], bool)
+    t = constrained_threshold(y, s, caps=[(hard, 0.0), (benign, 0.0)])
+    assert 0.65 < t <= 0.7
+    # weights move the F1: a heavy negative at 0.3 pushes the threshold above it
+    w = np.array([1, 1, 1, 1, 50, 1, 1, 1], float)
+    assert constrained_threshold(y, s, weight=w) > 0.3
