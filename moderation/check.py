@@ -768,6 +768,7 @@ def near_copies(texts: Sequence[str], corpus: Iterable[str], *,
     from moderation.dataset import dedup_key
 
     t = Fraction(threshold).limit_denominator(10_000)
+    num, den = t.numerator, t.denominator
     corpus_texts = [c for c in corpus if isinstance(c, str)]
     corpus_keys = [dedup_key(c) for c in corpus_texts]
     by_key: dict[str, int] = {}
@@ -779,6 +780,7 @@ def near_copies(texts: Sequence[str], corpus: Iterable[str], *,
         sets.append(words)
         for w in words:
             postings.setdefault(w, []).append(i)
+    sizes = [len(w) for w in sets]
     out: list[tuple[int, str, float]] = []
     for q, text in enumerate(texts):
         key = dedup_key(text)
@@ -789,16 +791,17 @@ def near_copies(texts: Sequence[str], corpus: Iterable[str], *,
             out.append((q, corpus_texts[by_key[key]], 1.0))
             continue
         # a match shares at least ceil(t*|A|) words with A, so it holds one of A's rarest
-        # |A| - ceil(t*|A|) + 1 words
-        need = math.ceil(t * len(words))
-        prefix = sorted(words, key=lambda w: (len(postings.get(w, ())), w))[:len(words) - need + 1]
-        candidates = {i for w in prefix for i in postings.get(w, ())}
+        # |A| - ceil(t*|A|) + 1 words, and it has from t*|A| to |A|/t words
+        size = len(words)
+        need = math.ceil(t * size)
+        longest = math.floor(size / t)
+        prefix = sorted(words, key=lambda w: (len(postings.get(w, ())), w))[:size - need + 1]
+        candidates = {i for w in prefix for i in postings.get(w, ()) if need <= sizes[i] <= longest}
         best: tuple[float, int] | None = None
         for i in candidates:
-            other = sets[i]
-            inter = len(words & other)
-            union = len(words) + len(other) - inter
-            if inter * t.denominator >= t.numerator * union:
+            inter = len(words & sets[i])
+            union = size + sizes[i] - inter
+            if inter * den >= num * union:
                 sim = inter / union
                 if best is None or sim > best[0] or (sim == best[0] and i < best[1]):
                     best = (sim, i)
