@@ -66,7 +66,9 @@ def score(texts: Iterable[str | None], *, model: Model | None = None) -> pd.Data
     -------
     pandas.DataFrame
         One row per input, in order: ``hostile_score``, ``conspiratorial_score``,
-        ``hostile_flag``, ``conspiratorial_flag``.
+        ``hostile_flag``, ``conspiratorial_flag`` and ``language`` (the detected ISO 639-1
+        code). Comments in a language the model was not trained for (it is English-only) get
+        NaN scores and False flags.
 
     Examples
     --------
@@ -103,8 +105,9 @@ def score_page(
     pandas.DataFrame
         One row per comment in page order, with the parser's columns (``id``, ``author``,
         ``text``, ``parent_id``, ``position``, ``published``, ``has_image``, ``source``)
-        followed by the four score columns. Empty (with those columns) when the page has no
-        comments.
+        followed by the four score columns and ``language`` (comments in a language the model
+        does not support get NaN scores and no flags). Empty (with those columns) when the
+        page has no comments.
     """
     import pandas as pd
 

@@ -40,7 +40,9 @@ __all__ = [
 
 MODEL_FILE = "model.joblib"
 CARD_FILE = "model.json"
-SCORE_COLUMNS = ("hostile_score", "conspiratorial_score", "hostile_flag", "conspiratorial_flag")
+SCORE_COLUMNS = (
+    "hostile_score", "conspiratorial_score", "hostile_flag", "conspiratorial_flag", "language",
+)
 
 
 class ModelIntegrityError(RuntimeError):
@@ -111,6 +113,14 @@ class Model:
         """The model's version string (from its card)."""
         return str(self.card.get("version", "unversioned"))
 
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """Languages the model was trained for (ISO 639-1, from the card's ``languages``;
+        English when the card does not say). :meth:`score` leaves other languages unscored."""
+        from moderation.language import supported_languages
+
+        return supported_languages(self.card)
+
     # ----------------------------------------------------------------- scoring
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Calibrated scores, shape (n, 2), columns in :data:`LABELS` order."""
@@ -124,22 +134,32 @@ class Model:
             Xt = self.pipeline[:-1].transform(list(texts))
         return self.pipeline[-1].positive_proba(Xt)
 
-    def score(self, texts: Iterable[str | None]) -> pd.DataFrame:
-        """Score comments.
+    def score(self, texts: Iterable[str | None], *, language: str | None = None) -> pd.DataFrame:
+        """Score comments in the model's languages; leave the others unscored.
 
         Parameters
         ----------
         texts : iterable of str
             A list, tuple, pandas Series or any iterable. ``None``/NaN entries get NaN scores
             and False flags (one warning counts them).
+        language : str, optional
+            The language of every text, when the caller knows it (``"en"``, ``"de-DE"``):
+            detection is skipped. By default each text's language is detected, conservatively
+            (:func:`moderation.language.detect_language`: short, ambiguous, slang and disguised
+            texts count as English).
 
         Returns
         -------
         pandas.DataFrame
             One row per input, in input order, with ``hostile_score``,
-            ``conspiratorial_score`` (0-1) and ``hostile_flag``, ``conspiratorial_flag``.
-            A Series input keeps its index.
+            ``conspiratorial_score`` (0-1), ``hostile_flag``, ``conspiratorial_flag`` and
+            ``language`` (ISO 639-1 code; missing for a missing text). A comment in a language
+            the model does not support (:attr:`languages`) gets NaN scores and False flags.
+            A Series input keeps its index. :meth:`predict_proba` gives raw scores without
+            language detection.
         """
+        from moderation.language import detect_language, normalize_language
+
         index = texts.index if isinstance(texts, pd.Series) else None
         items = list(texts)
         valid_pos: list[int] = []
@@ -161,14 +181,23 @@ class Model:
                 UserWarning,
                 stacklevel=2,
             )
+        supported = self.languages
+        if language is not None:
+            found = [normalize_language(language)] * len(valid)
+        else:
+            found = detect_language(valid, default=supported[0])
+        languages = np.full(len(items), None, dtype=object)
+        languages[valid_pos] = found
+        keep = [k for k, lang in enumerate(found) if lang in supported]
         scores = np.full((len(items), len(LABELS)), np.nan)
-        if valid:
-            scores[valid_pos] = self.predict_proba(valid)
+        if keep:
+            scores[[valid_pos[k] for k in keep]] = self.predict_proba([valid[k] for k in keep])
         out = pd.DataFrame(
             {f"{label}_score": scores[:, j] for j, label in enumerate(LABELS)}, index=index
         )
         for j, label in enumerate(LABELS):
             out[f"{label}_flag"] = np.nan_to_num(scores[:, j], nan=-1.0) >= self.thresholds[label]
+        out["language"] = languages
         return out
 
     # ------------------------------------------------------------- explaining

@@ -5,7 +5,9 @@
 
 Routes: ``POST /v1/score``, ``POST /v1/parse``, ``GET /v1/model``, ``GET /healthz`` and
 ``POST /v1alpha1/comments:analyze`` (the Perspective API's request and response shapes), with
-OpenAPI docs at ``/docs``. Requests are limited in size (see :data:`MAX_BODY_BYTES`,
+OpenAPI docs at ``/docs``. Each comment's language is detected
+(:func:`moderation.language.detect_language`); one the model was not trained for gets
+``language`` and null scores, or, on the Perspective route, Perspective's 400 error. Requests are limited in size (see :data:`MAX_BODY_BYTES`,
 :data:`MAX_COMMENTS`, :data:`MAX_TEXT_CHARS`); when ``MODERATION_API_TOKEN`` is set every route
 except ``/healthz`` and the docs needs ``Authorization: Bearer <token>``. Comment text is never
 logged: the request log holds method, path, status, size and duration only.
@@ -87,13 +89,15 @@ class ScoreRequest(BaseModel):
 
 
 class ScoreResult(BaseModel):
-    """Scores of one comment; ``reasons`` only when ``explain`` was requested."""
+    """Scores of one comment; ``reasons`` only when ``explain`` was requested. Scores are null
+    (and flags false) for a comment in a language the model does not support."""
 
     id: str | int | None
-    hostile_score: float
-    conspiratorial_score: float
+    hostile_score: float | None
+    conspiratorial_score: float | None
     hostile_flag: bool
     conspiratorial_flag: bool
+    language: str | None = Field(None, description="Detected language, ISO 639-1 (e.g. en, de).")
     reasons: dict[str, list[str]] | None = None
 
 
@@ -122,6 +126,7 @@ class ParsedComment(BaseModel):
     conspiratorial_score: float | None = None
     hostile_flag: bool | None = None
     conspiratorial_flag: bool | None = None
+    language: str | None = None
     reasons: dict[str, list[str]] | None = None
 
 
@@ -157,21 +162,32 @@ class AnalyzeRequest(BaseModel):
 
 # ------------------------------------------------------------------------- errors
 class APIError(Exception):
-    """An error answered as ``{"error": {"code": ..., "message": ...}}``."""
+    """An error answered as ``{"error": {"code": ..., "message": ...}}``; ``details`` (Google's
+    typed error details) are added on the Perspective route."""
 
-    def __init__(self, status: int, code: str, message: str):
+    def __init__(self, status: int, code: str, message: str, details: list[dict[str, Any]] | None = None):
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.details = details
 
 
-def _error_response(path: str, status: int, code: str, message: str, headers: dict | None = None) -> JSONResponse:
+def _error_response(
+    path: str,
+    status: int,
+    code: str,
+    message: str,
+    headers: dict | None = None,
+    details: list[dict[str, Any]] | None = None,
+) -> JSONResponse:
     """Our error body, or the Google API style (numeric code + status) on the Perspective route."""
     if path == PERSPECTIVE_PATH:
         google = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 413: "INVALID_ARGUMENT",
                   404: "NOT_FOUND", 405: "INVALID_ARGUMENT"}
         body = {"error": {"code": status, "message": message, "status": google.get(status, "INTERNAL")}}
+        if details:
+            body["error"]["details"] = details
     else:
         body = {"error": {"code": code, "message": message}}
     return JSONResponse(body, status_code=status, headers=headers)
@@ -303,6 +319,26 @@ def _finite(x: float) -> float:
     return float(x) if math.isfinite(x) else 0.0
 
 
+def _score(x: float) -> float | None:
+    """A score for JSON: null when the comment was not scored (unsupported language)."""
+    return float(x) if math.isfinite(x) else None
+
+
+def _language_error(attribute: str, languages: list[str], *, detected: bool) -> APIError:
+    """Perspective's answer to a comment in languages an attribute does not support."""
+    about: dict[str, Any] = {"attribute": attribute}
+    about["detectedLanguages" if detected else "requestedLanguages"] = languages
+    return APIError(
+        400, "language_not_supported",
+        f"Attribute {attribute} does not support request languages: {', '.join(languages)}",
+        details=[{
+            "@type": "type.googleapis.com/google.commentanalyzer.v1alpha1.Error",
+            "errorType": "LANGUAGE_NOT_SUPPORTED_BY_ATTRIBUTE",
+            "languageNotSupportedByAttributeError": about,
+        }],
+    )
+
+
 def _check_text(text: str, where: str) -> None:
     if len(text) > MAX_TEXT_CHARS:
         raise APIError(
@@ -332,6 +368,7 @@ def create_app(model: Model | str | os.PathLike[str] | None = None, *, token: st
     """
     from moderation import __version__
     from moderation.api import default_model, reasons_for
+    from moderation.language import detect_language, normalize_language, warm_up
     from moderation.model import load_model
 
     if model is None:
@@ -342,6 +379,7 @@ def create_app(model: Model | str | os.PathLike[str] | None = None, *, token: st
         scorer = load_model(model)
     if token is None:
         token = os.environ.get("MODERATION_API_TOKEN") or None
+    warm_up(scorer.languages[0])  # load the language detector before the first request
 
     app = FastAPI(
         title="moderation",
@@ -359,7 +397,7 @@ def create_app(model: Model | str | os.PathLike[str] | None = None, *, token: st
 
     @app.exception_handler(APIError)
     async def _api_error(request: Request, exc: APIError) -> JSONResponse:
-        return _error_response(request.url.path, exc.status, exc.code, exc.message)
+        return _error_response(request.url.path, exc.status, exc.code, exc.message, details=exc.details)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -402,7 +440,8 @@ def create_app(model: Model | str | os.PathLike[str] | None = None, *, token: st
         response_model_exclude_unset=True,
     )
     def score(req: ScoreRequest) -> ScoreResponse:
-        """Score up to 1,000 comments; results come back in request order."""
+        """Score up to 1,000 comments; results come back in request order. Each result has the
+        comment's detected ``language``; one the model was not trained for gets null scores."""
         if len(req.comments) > MAX_COMMENTS:
             raise APIError(
                 413, "too_many_comments",
@@ -417,10 +456,11 @@ def create_app(model: Model | str | os.PathLike[str] | None = None, *, token: st
         for c, row in zip(req.comments, frame.itertuples(index=False), strict=True):
             item = {
                 "id": c.id,
-                "hostile_score": _finite(row.hostile_score),
-                "conspiratorial_score": _finite(row.conspiratorial_score),
+                "hostile_score": _score(row.hostile_score),
+                "conspiratorial_score": _score(row.conspiratorial_score),
                 "hostile_flag": bool(row.hostile_flag),
                 "conspiratorial_flag": bool(row.conspiratorial_flag),
+                "language": row.language,
             }
             if req.explain:
                 item["reasons"] = _result_reasons(c.text, row, True)
@@ -453,10 +493,11 @@ def create_app(model: Model | str | os.PathLike[str] | None = None, *, token: st
             }
             if row is not None:
                 item.update(
-                    hostile_score=_finite(row.hostile_score),
-                    conspiratorial_score=_finite(row.conspiratorial_score),
+                    hostile_score=_score(row.hostile_score),
+                    conspiratorial_score=_score(row.conspiratorial_score),
                     hostile_flag=bool(row.hostile_flag),
                     conspiratorial_flag=bool(row.conspiratorial_flag),
+                    language=row.language,
                 )
                 if req.explain:
                     item["reasons"] = _result_reasons(c.text, row, True)
@@ -471,7 +512,11 @@ def create_app(model: Model | str | os.PathLike[str] | None = None, *, token: st
         """Perspective API compatible ``AnalyzeComment``: attributes HOSTILE and CONSPIRATORIAL.
 
         A Perspective client switches to this server by changing its URL; the API key may be
-        sent as ``?key=`` (compared with ``MODERATION_API_TOKEN``) or as a bearer token.
+        sent as ``?key=`` (compared with ``MODERATION_API_TOKEN``) or as a bearer token. As on
+        Perspective, ``languages`` declares the comment's language (detection is skipped when
+        it names a supported one); without it the language is detected, and a comment in a
+        language the model does not support is a 400 ``Attribute HOSTILE does not support
+        request languages: de`` with a ``LANGUAGE_NOT_SUPPORTED_BY_ATTRIBUTE`` detail.
         """
         if not req.requestedAttributes:
             raise APIError(400, "invalid_request", "No requested attributes; ask for HOSTILE and/or CONSPIRATORIAL.")
@@ -485,14 +530,27 @@ def create_app(model: Model | str | os.PathLike[str] | None = None, *, token: st
         for name, spec in req.requestedAttributes.items():
             if spec.scoreType not in (None, "PROBABILITY"):
                 raise APIError(400, "invalid_request", f"Attribute {name} supports only scoreType PROBABILITY.")
-        if req.languages and not any(lang.lower().split("-")[0] == "en" for lang in req.languages):
-            raise APIError(
-                400, "invalid_request",
-                f"Attribute {next(iter(req.requestedAttributes))} does not support request languages: "
-                f"{', '.join(req.languages)}. Supported: en.",
-            )
         _check_text(req.comment.text, "comment.text")
-        row = scorer.score([req.comment.text]).iloc[0]
+        attribute = next(iter(req.requestedAttributes))
+        supported = scorer.languages
+        detected: list[str] | None = None
+        if req.languages:
+            declared = []
+            for i, tag in enumerate(req.languages):
+                try:
+                    declared.append(normalize_language(tag))
+                except ValueError as exc:
+                    raise APIError(400, "invalid_request", f"languages[{i}]: {exc}") from None
+            usable = [code for code in declared if code in supported]
+            if not usable:
+                raise _language_error(attribute, list(req.languages), detected=False)
+            language = usable[0]
+        else:
+            language = detect_language([req.comment.text], default=supported[0])[0]
+            detected = [language]
+            if language not in supported:
+                raise _language_error(attribute, detected, detected=True)
+        row = scorer.score([req.comment.text], language=language).iloc[0]
         scores: dict[str, Any] = {}
         for name, spec in req.requestedAttributes.items():
             value = _finite(row[f"{PERSPECTIVE_ATTRIBUTES[name]}_score"])
@@ -504,7 +562,9 @@ def create_app(model: Model | str | os.PathLike[str] | None = None, *, token: st
                     {"begin": 0, "end": len(req.comment.text), "score": {"value": value, "type": "PROBABILITY"}}
                 ]
             scores[name] = entry
-        body: dict[str, Any] = {"attributeScores": scores, "languages": ["en"], "detectedLanguages": ["en"]}
+        body: dict[str, Any] = {"attributeScores": scores, "languages": [language]}
+        if detected is not None:
+            body["detectedLanguages"] = detected
         if req.clientToken is not None:
             body["clientToken"] = req.clientToken
         return body

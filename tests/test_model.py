@@ -358,6 +358,7 @@ def test_score_keeps_input_order(model: Model) -> None:
         "conspiratorial_score",
         "hostile_flag",
         "conspiratorial_flag",
+        "language",
     ]
     np.testing.assert_array_equal(
         forward["hostile_score"].to_numpy(), backward["hostile_score"].to_numpy()[::-1]

@@ -51,7 +51,7 @@ def test_score_returns_results_in_order_with_ids(client, tiny_model):
     assert [r["id"] for r in data["results"]] == ["a", 7, None]
     expected = tiny_model.score([BENIGN, HOSTILE, ""])
     for r, (_, e) in zip(data["results"], expected.iterrows(), strict=True):
-        assert set(r) == {"id", "hostile_score", "conspiratorial_score", "hostile_flag", "conspiratorial_flag"}
+        assert set(r) == {"id", "hostile_score", "conspiratorial_score", "hostile_flag", "conspiratorial_flag", "language"}
         assert r["hostile_score"] == pytest.approx(e["hostile_score"])
         assert r["hostile_flag"] == bool(e["hostile_flag"])
     assert data["results"][1]["hostile_score"] > data["results"][0]["hostile_score"]

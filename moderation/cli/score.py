@@ -17,6 +17,7 @@ import re
 import sys
 import tempfile
 import warnings
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +38,9 @@ TEXT_CANDIDATES = ("text", "comment", "body", "message", "content")
 PAGE_SUFFIXES = (".txt", ".html", ".htm", ".xhtml")
 DEFAULT_CHUNK_SIZE = 10_000
 LABELS = ("hostile", "conspiratorial")
-SCORE_COLUMNS = ("hostile_score", "conspiratorial_score", "hostile_flag", "conspiratorial_flag")
+SCORE_COLUMNS = (
+    "hostile_score", "conspiratorial_score", "hostile_flag", "conspiratorial_flag", "language",
+)
 
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 UNDECODABLE = "text is not valid UTF-8; re-save the file as UTF-8"
@@ -74,7 +77,9 @@ def register(subparsers: Any) -> None:
             f"{', '.join(TEXT_CANDIDATES)} (or named with --text-column), a saved page (.txt, "
             ".html: parsed into comments first), or '-' for one comment per line on stdin. The "
             "output keeps every input column and adds hostile_score, conspiratorial_score, "
-            "hostile_flag, conspiratorial_flag and error (plus reasons with --explain)."
+            "hostile_flag, conspiratorial_flag, language and error (plus reasons with "
+            "--explain). Comments in a language the model was not trained for (it is English-"
+            "only) get empty scores and no flags; the summary on stderr counts them."
         ),
     )
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="table, page, or '-' for stdin lines")
@@ -352,6 +357,8 @@ class _Stats:
     scored: int = 0
     errors: int = 0
     flagged: dict[str, int] = field(default_factory=lambda: dict.fromkeys(LABELS, 0))
+    #: Comments left unscored, per unsupported language.
+    unsupported: Counter[str] = field(default_factory=Counter)
 
 
 def score_chunk(
@@ -362,9 +369,12 @@ def score_chunk(
     *,
     explain: bool,
 ) -> pd.DataFrame:
-    """The chunk with the score columns, ``reasons`` (if ``explain``) and ``error`` appended.
+    """The chunk with the score columns, ``language``, ``reasons`` (if ``explain``) and
+    ``error`` appended.
 
-    Rows that cannot be scored keep NaN scores, empty flags and a message in ``error``.
+    Rows that cannot be scored keep NaN scores, empty flags and a message in ``error``; rows in
+    a language the model does not support get NaN scores and False flags (see
+    :meth:`moderation.model.Model.score`).
     """
     import numpy as np
     import pandas as pd
@@ -388,6 +398,10 @@ def score_chunk(
         flag = pd.array(flags[label], dtype="boolean")
         flag[~ok] = pd.NA
         out[f"{label}_flag"] = flag
+    languages = np.full(len(chunk), None, dtype=object)
+    if scores is not None:
+        languages[ok] = scores["language"].to_numpy(dtype=object)
+    out["language"] = pd.Series(languages, index=out.index, dtype=object)
     if explain:
         reasons: list[str | None] = []
         for i, text in enumerate(texts):
@@ -614,7 +628,7 @@ def run(args: argparse.Namespace) -> int:
         progress.close()
         writer.abort()
         raise
-    _summary(stats, args.output, sys.stderr.write)
+    _summary(stats, args.output, sys.stderr.write, languages=model.languages)
     return 0
 
 
@@ -629,6 +643,7 @@ def _score_source(
     progress: _Progress,
 ) -> None:
     from moderation.cli import CLIError
+    from moderation.language import unsupported_counts
 
     text_col: Any = None
     for chunk in _chunks(src, args.chunk_size, progress):
@@ -647,9 +662,11 @@ def _score_source(
             chunk = chunk.drop(columns=[c for c in added if c in chunk.columns and c != text_col])
         scored = score_chunk(model, chunk, text_col, thresholds, explain=args.explain)
         bad = scored["error"].notna().to_numpy()
+        unsupported = unsupported_counts(scored["language"], model.languages)
         stats.rows += len(scored)
         stats.errors += int(bad.sum())
-        stats.scored += int((~bad).sum())
+        stats.scored += int((~bad).sum()) - sum(unsupported.values())
+        stats.unsupported.update(unsupported)
         any_flag = None
         for label in LABELS:
             flag = scored[f"{label}_flag"].fillna(False).to_numpy(dtype=bool)
@@ -660,13 +677,22 @@ def _score_source(
         writer.write(scored, src.name)
 
 
-def _summary(stats: _Stats, output: str | None, emit: Callable[[str], Any]) -> None:
+def _summary(
+    stats: _Stats, output: str | None, emit: Callable[[str], Any], *, languages: tuple[str, ...] = ("en",)
+) -> None:
+    from moderation.language import describe_unsupported
+
     where = "stdout" if output in (None, "-") else output
     emit(
         f"moderation score: {stats.scored:,} rows scored, {stats.flagged['hostile']:,} flagged "
         f"HOSTILE, {stats.flagged['conspiratorial']:,} flagged CONSPIRATORIAL, "
         f"{stats.errors:,} rows with errors -> {where}\n"
     )
+    if stats.unsupported:
+        emit(
+            f"moderation score: {describe_unsupported(stats.unsupported)} (the model scores "
+            f"{', '.join(languages)} only)\n"
+        )
 
 
 def _one_line(exc: BaseException) -> str:
