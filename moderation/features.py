@@ -28,6 +28,7 @@ from moderation.lexicon import (
     CATEGORIES,
     CONSPIRACY_WORDS,
     GROUP_WORDS,
+    HATE_WORDS,
     MORE_GROUP_WORDS,
     NEGATIONS,
     YOU_WORDS,
@@ -439,8 +440,10 @@ _STREAM_CATEGORIES: tuple[tuple[str, frozenset[str]], ...] = (
     ("PROFANE", CATEGORIES["profanity"]),
     ("GROUP", frozenset(GROUP_WORDS + MORE_GROUP_WORDS)),
     ("CONSP", CATEGORIES["conspiracy"] | frozenset(CONSPIRACY_WORDS)),
+    ("HATE", HATE_WORDS),
     ("YOU", YOU_WORDS),
-    ("NEG", NEGATIONS),
+    # "can't" and "don't" reach the stream as "can t" and "don t"
+    ("NEG", NEGATIONS | {"t"}),
 )
 STREAM_TOKENS: dict[str, str] = {}
 for _name, _members in reversed(_STREAM_CATEGORIES):

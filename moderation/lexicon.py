@@ -45,6 +45,7 @@ DEHUMANISING: tuple[str, ...] = (
     "cockroach", "cockroaches", "animal", "animals", "savage", "savages", "trash", "garbage",
     "subhuman", "subhumans", "disgusting", "infestation", "infest", "breed", "breeding", "hordes",
     "horde", "leeches", "leech", "plague", "disease", "apes", "monkeys", "reptiles", "lice",
+    "ape", "monkey", "cockroach", "maggots", "maggot", "snakes", "swine", "mongrels", "vomit",
 )
 
 #: Violence and harm: threats, wishes of death, calls for expulsion.
@@ -52,6 +53,10 @@ VIOLENCE: tuple[str, ...] = (
     "kill", "killed", "killing", "die", "dead", "death", "hang", "hanged", "shoot", "shot", "burn",
     "kys", "rape", "deport", "exterminate", "gas", "gassed", "lynch", "stab", "beat", "torch",
     "bullet", "bullets", "string", "rope", "unalive", "wipe", "cleanse", "purge",
+    "murder", "slaughter", "massacre", "behead", "strangle", "choke", "torture", "drown",
+    "knife", "knives", "gun", "guns", "bomb", "nuke", "smash", "batter", "punch", "stomp",
+    "beating", "execute", "eradicate", "annihilate", "machete", "axe", "shooting", "lynched",
+    "hanging", "burned", "stabbed", "murdered", "slaughtered", "executed", "bleed",
 )
 
 #: Profanity, insults and slurs, most likely masked targets first.
@@ -136,3 +141,23 @@ NEGATIONS: frozenset[str] = frozenset({
     "dont", "doesnt", "didnt", "isnt", "arent", "wasnt", "werent", "wont", "wouldnt", "shouldnt",
     "couldnt", "aint", "nt",
 })
+
+#: Words of hatred and contempt ("I loathe them", "they disgust me"): one token in the category
+#: stream, so "loathe GROUP" and "hate GROUP" share their weight.
+HATE_WORDS: frozenset[str] = frozenset({
+    "hate", "hates", "hated", "hating", "hatred", "loathe", "loathes", "loathing", "despise",
+    "despises", "detest", "detests", "abhor", "abhors", "disgust", "disgusts", "disgusted",
+    "sickening", "revolting", "repulsive", "vile",
+})
+
+#: Emoji that carry abuse in comments, read as the word they stand for ("Xs = 🐀🐀🐀").
+EMOJI_WORDS: dict[str, str] = {
+    "\U0001f400": "rat", "\U0001f401": "rat", "\U0001f412": "monkey", "\U0001f435": "monkey",
+    "\U0001f98d": "ape", "\U0001f9a7": "ape", "\U0001f437": "pig", "\U0001f416": "pig",
+    "\U0001f40d": "snake", "\U0001fab3": "cockroach", "\U0001f99f": "vermin",
+    "\U0001f41b": "maggot", "\U0001f9a0": "disease", "\U0001f52a": "knife",
+    "\U0001f52b": "gun", "\U0001f4a3": "bomb", "\U0001fa93": "axe", "\U0001f525": "fire",
+    "\u2620": "death", "\U0001f480": "dead", "\u26b0": "coffin", "\U0001faa6": "grave",
+    "\U0001f92e": "vomit", "\U0001f922": "sick", "\U0001f595": "fuck", "\U0001f4a9": "shit",
+    "\U0001f921": "clown",
+}

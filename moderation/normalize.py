@@ -18,7 +18,7 @@ from itertools import product
 
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from moderation.lexicon import LEXICON, MASK_TARGETS
+from moderation.lexicon import EMOJI_WORDS, LEXICON, MASK_TARGETS
 
 __all__ = ["TextNormalizer", "Token", "normalize", "normalize_tokens"]
 
@@ -195,11 +195,23 @@ def _normalise_word(core: str, vocab: Mapping[str, int] | frozenset[str]) -> str
     return _squeeze(core, vocab)
 
 
+_EMOJI = re.compile("(" + "|".join(map(re.escape, EMOJI_WORDS)) + ")+")
+
+
+def _emoji_words(t: str, vocab: Mapping[str, int] | frozenset[str]) -> str:
+    """A token holding abuse-carrying emoji: the words around them, each run of emoji as the
+    word it stands for ("lesbians🐀🐀" -> "lesbians rat")."""
+    pieces = _EMOJI.sub(lambda m: f" {EMOJI_WORDS[m.group(1)]} ", t).split()
+    return " ".join(w for w in (normalize_token(p, vocab) for p in pieces) if w)
+
+
 def normalize_token(raw: str, vocab: Mapping[str, int] | frozenset[str] = LEXICON) -> str:
     """Normalise one whitespace-delimited token; returns "" for pure punctuation."""
     t = _fold(raw)
     if not t:
         return ""
+    if _EMOJI.search(t):
+        return _emoji_words(t, vocab)
     if _URL.match(t):
         return URL_TOKEN
     if t in _KEEP_NUMBERS:

@@ -147,3 +147,12 @@ def test_category_stream_shares_patterns_across_groups() -> None:
     assert "GROUP are DEHUM" in category_ngrams("refugees are vermin")
     # only n-grams holding a category token: the word block has the rest
     assert category_ngrams("the bus lanes are a mess") == []
+
+
+def test_category_stream_reads_hatred_words_and_contracted_negation() -> None:
+    from moderation.features import category_ngrams
+    from moderation.normalize import normalize
+
+    assert "HATE GROUP" in category_ngrams(normalize("I loathe Romanians"))
+    assert "NEG stand GROUP" in category_ngrams(normalize("I can't stand Muslims"))
+    assert "GROUP DEHUM" in category_ngrams(normalize("Lesbians = 🐀🐀🐀"))

@@ -397,3 +397,12 @@ def test_normalize_recovers_lexicon_words_from_obfuscated_text(sentence: str) ->
         recovered = words(disguised)
         missing = [w for w in targets if w not in recovered]
         assert not missing, f"seed {seed}: {disguised!r} -> {recovered}"
+
+
+def test_abuse_carrying_emoji_read_as_words() -> None:
+    from moderation.normalize import normalize
+
+    assert normalize("Lesbians = 🐀🐀🐀") == "lesbians = rat"
+    assert normalize("this reporter 🔪🔪 see you soon") == "this reporter knife see you soon"
+    assert normalize("people🐒 lol") == "people monkey lol"
+    assert normalize("what a goal 😀") == "what a goal 😀"  # other emoji are left as they are
