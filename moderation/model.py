@@ -1,9 +1,15 @@
 """The scoring model: a fitted pipeline plus its thresholds and card, saved and loaded safely.
 
-A model version is a folder holding ``model.joblib`` (the fitted scikit-learn pipeline) and
-``model.json`` (its card: version, thresholds, metrics, data provenance and the SHA-256 of
-the joblib file). Loading checks the hash before unpickling, and refuses a model built
-with another scikit-learn minor version, because pickles do not survive those upgrades.
+A model version is a folder holding ``pipeline.json`` and ``pipeline.npz`` (the fitted
+scikit-learn pipeline in the pickle-free format of :mod:`moderation.persist`: a JSON
+description plus numpy arrays) and ``model.json`` (its card: version, thresholds, metrics,
+data provenance and the SHA-256 of each model file). Loading never unpickles and never runs
+code from the folder: it rebuilds only the classes in
+:data:`moderation.persist.TRUSTED_CLASSES`. The hashes catch a damaged copy (they are not a
+signature: whoever can write the files can rewrite the card too). A legacy folder holding a
+pickled ``model.joblib`` is refused with the command that converts it
+(:func:`convert_legacy_model`, ``moderation models convert``), which a user runs only on a
+file they trust.
 """
 
 from __future__ import annotations
@@ -20,7 +26,6 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-import joblib
 import numpy as np
 import pandas as pd
 import sklearn
@@ -28,29 +33,53 @@ from sklearn.pipeline import Pipeline
 
 from moderation.explain import explain_items
 from moderation.features import LABELS
+from moderation.persist import (
+    ARRAYS_FILE,
+    FORMAT,
+    STRUCTURE_FILE,
+    PersistError,
+    dump_pipeline,
+    load_pipeline,
+)
 
 __all__ = [
     "Model",
+    "ModelError",
+    "ModelFormatError",
     "ModelIntegrityError",
     "ModelVersionError",
+    "convert_legacy_model",
     "default_model_path",
     "load_model",
     "models_root",
 ]
 
-MODEL_FILE = "model.joblib"
+#: The model's files (pickle-free, see :mod:`moderation.persist`): structure, then arrays.
+MODEL_FILES = (STRUCTURE_FILE, ARRAYS_FILE)
+#: The arrays file, whose SHA-256 is also recorded as the card's ``model_sha256``.
+MODEL_FILE = ARRAYS_FILE
+#: A pickled pipeline written by earlier versions: never loaded, only converted on request.
+LEGACY_MODEL_FILE = "model.joblib"
 CARD_FILE = "model.json"
 SCORE_COLUMNS = (
     "hostile_score", "conspiratorial_score", "hostile_flag", "conspiratorial_flag", "language",
 )
 
 
-class ModelIntegrityError(RuntimeError):
-    """The model file does not match the SHA-256 recorded in its card."""
+class ModelError(RuntimeError):
+    """A model folder cannot be loaded; the message says why and how to fix it."""
 
 
-class ModelVersionError(RuntimeError):
+class ModelIntegrityError(ModelError):
+    """A model file does not match the SHA-256 recorded in its card."""
+
+
+class ModelVersionError(ModelError):
     """The model was built with a scikit-learn version this environment cannot load."""
+
+
+class ModelFormatError(ModelError):
+    """The model folder is not in the pickle-free format (a legacy pickle, or broken files)."""
 
 
 def models_root() -> Path:
@@ -61,17 +90,46 @@ def models_root() -> Path:
     return Path(__file__).resolve().parent.parent / "models"
 
 
+def valid_version_name(name: str) -> bool:
+    """Whether ``name`` can name a model version: a folder directly inside the models folder
+    (not empty, not hidden, no path separator, not ``..``), as ``moderation models use``
+    requires."""
+    return (
+        isinstance(name, str)
+        and bool(name)
+        and not name.startswith(".")
+        and "\x00" not in name
+        and "/" not in name
+        and "\\" not in name
+        and Path(name).name == name
+        and name not in ("DEFAULT", "HISTORY")
+    )
+
+
 def default_model_path() -> Path:
     """The current default model: ``$MODERATION_MODEL``, else the version named in
-    ``models/DEFAULT``, else ``models/default``."""
+    ``models/DEFAULT``, else ``models/default``.
+
+    Raises
+    ------
+    ModelError
+        When ``models/DEFAULT`` names something other than a version folder inside the models
+        folder (``../elsewhere``, an absolute path): it is never followed.
+    """
     env = os.environ.get("MODERATION_MODEL")
     if env:
         return Path(env)
     root = models_root()
     pointer = root / "DEFAULT"
     if pointer.is_file():
-        name = pointer.read_text(encoding="utf-8").strip()
+        name = pointer.read_text(encoding="utf-8", errors="replace").strip()
         if name:
+            if not valid_version_name(name):
+                raise ModelError(
+                    f"{pointer} names {name!r}, which is not a model version in {root} (a folder "
+                    "name without '/' or a leading '.'); choose the default again with "
+                    "`moderation models use NAME`."
+                )
             return root / name
     return root / "default"
 
@@ -271,11 +329,30 @@ class Model:
 
     # ----------------------------------------------------------- persistence
     def save(self, path: str | Path) -> Path:
-        """Write ``model.joblib`` and ``model.json`` into a new folder, atomically.
+        """Write the model into a new folder, atomically, in the pickle-free format.
 
-        The files are written to a temporary folder beside ``path`` and renamed at the end,
-        so an interrupted save never leaves a half-written model. An existing folder at
-        ``path`` is refused: model versions are never overwritten in place.
+        The folder holds ``pipeline.json`` and ``pipeline.npz`` (see :mod:`moderation.persist`)
+        and the card ``model.json``. The files are written to a temporary folder beside
+        ``path`` and renamed at the end, so an interrupted save never leaves a half-written
+        model. An existing folder at ``path`` is refused: model versions are never
+        overwritten in place.
+
+        Parameters
+        ----------
+        path : str or Path
+            The new model folder (its name is the version name).
+
+        Returns
+        -------
+        Path
+            ``path``.
+
+        Raises
+        ------
+        FileExistsError
+            When ``path`` exists.
+        moderation.persist.PersistError
+            When the pipeline holds an object the format cannot store (nothing is written).
         """
         path = Path(path)
         if path.exists():
@@ -284,12 +361,11 @@ class Model:
         tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=path.parent))
         try:
             tmp.chmod(0o755)  # mkdtemp makes it private; a model version is meant to be shared
-            joblib.dump(self.pipeline, tmp / MODEL_FILE, compress=3)
+            dump_pipeline(self.pipeline, tmp)
             card = dict(self.card)
             card["thresholds"] = self.thresholds
             card["sklearn_version"] = sklearn.__version__
-            card["model_sha256"] = sha256_file(tmp / MODEL_FILE)
-            card["model_bytes"] = (tmp / MODEL_FILE).stat().st_size
+            card.update(_file_entries(tmp))
             card.setdefault("name", path.name)
             (tmp / CARD_FILE).write_text(json.dumps(card, indent=2, default=_json_default) + "\n")
             os.replace(tmp, path)
@@ -298,6 +374,17 @@ class Model:
             raise
         self.card = card
         return path
+
+
+def _file_entries(folder: Path) -> dict[str, Any]:
+    """Card entries describing the model files in ``folder``: format, hashes and size."""
+    hashes = {name: sha256_file(folder / name) for name in MODEL_FILES}
+    return {
+        "model_format": FORMAT,
+        "model_files": hashes,
+        "model_sha256": hashes[MODEL_FILE],
+        "model_bytes": sum((folder / name).stat().st_size for name in MODEL_FILES),
+    }
 
 
 def _json_default(obj):
@@ -322,34 +409,181 @@ def read_card(path: str | Path) -> dict[str, Any]:
     return json.loads(card_path.read_text(encoding="utf-8"))
 
 
+def _legacy_message(folder: Path) -> str:
+    return (
+        f"{folder} holds a pickled model ({LEGACY_MODEL_FILE}), which this version never loads: "
+        "unpickling runs whatever code the file contains. If you trust the file (you trained it, "
+        f"or it came with this repository), convert it once with `moderation models convert "
+        f"{folder}` (or moderation.model.convert_legacy_model), then load it again."
+    )
+
+
 def load_model(path: str | Path | None = None) -> Model:
-    """Load a model folder (default: the current default model).
+    """Load a model folder (default: the current default model) without running code from it.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        The model folder (or one of its files). Default: :func:`default_model_path`.
+
+    Returns
+    -------
+    Model
 
     Raises
     ------
+    FileNotFoundError
+        There is no model card in the folder.
+    ModelFormatError
+        The folder holds a legacy pickle (convert it with ``moderation models convert``), or
+        its card or model files are malformed.
     ModelIntegrityError
-        The model file's SHA-256 does not match its card.
+        A model file's SHA-256 does not match its card.
     ModelVersionError
         The model was built with a different scikit-learn minor version.
     """
     folder = Path(path) if path is not None else default_model_path()
-    if folder.is_file() and folder.name == MODEL_FILE:
+    if folder.is_file() and folder.name in (*MODEL_FILES, LEGACY_MODEL_FILE, CARD_FILE):
         folder = folder.parent
     card = read_card(folder)
+    files = card.get("model_files")
+    if card.get("model_format") is None and not (folder / STRUCTURE_FILE).is_file():
+        if (folder / LEGACY_MODEL_FILE).is_file():
+            raise ModelFormatError(_legacy_message(folder))
+        raise ModelFormatError(
+            f"{folder / CARD_FILE} does not describe a saved model (no model_format); save "
+            "the model again with Model.save or retrain it with `moderation train`."
+        )
+    if card.get("model_format") != FORMAT:
+        raise ModelFormatError(
+            f"{folder} is in model format {card.get('model_format')!r}, not {FORMAT!r}; "
+            "upgrade moderation (pip install -U moderation) or retrain with `moderation train`."
+        )
     built = card.get("sklearn_version", "")
-    if _minor(built) != _minor(sklearn.__version__):
+    if _minor(str(built)) != _minor(sklearn.__version__):
         raise ModelVersionError(
             f"The model at {folder} was built with scikit-learn {built}, but {sklearn.__version__} "
             f"is installed. Install scikit-learn=={built} (pip install 'scikit-learn=={built}'), "
             "or retrain with this version: `moderation train --out models/NAME`."
         )
-    model_file = folder / MODEL_FILE
-    actual = sha256_file(model_file)
+    if not isinstance(files, dict) or set(files) != set(MODEL_FILES):
+        raise ModelFormatError(
+            f"{folder / CARD_FILE}: model_files must list the SHA-256 of {' and '.join(MODEL_FILES)}; "
+            "restore the card from version control or save the model again."
+        )
+    for name in MODEL_FILES:
+        model_file = folder / name
+        if not model_file.is_file():
+            raise ModelFormatError(
+                f"{model_file} is missing; restore the model folder from version control or "
+                "retrain with `moderation train`."
+            )
+        actual = sha256_file(model_file)
+        if actual != files[name]:
+            raise ModelIntegrityError(
+                f"{model_file} has SHA-256 {actual[:12]}..., but its card records "
+                f"{str(files[name])[:12]}...; the file was changed or corrupted. "
+                "Restore it from version control or retrain with `moderation train`."
+            )
+    try:
+        pipeline = load_pipeline(folder)
+    except PersistError as exc:
+        raise ModelFormatError(f"{exc}; restore the model folder or retrain it.") from None
+    return Model(pipeline, thresholds=card["thresholds"], card=card)
+
+
+#: Comments scored with the pickled and the converted pipeline during a conversion: the two
+#: must give exactly the same scores.
+_CONVERSION_PROBES = (
+    "You are a stupid 1d10t and a m0r0n.",
+    "The bus timetable changes on Monday.",
+    "The gl0b@lists planned the pandemic to control us.",
+    "What a f*cking i d i o t the mayor is, I can't stand people like him.",
+    "They are vermin and should all be deported, every last one of them.",
+    "Do your own research: the elites staged it and the media covered it up!!!",
+    "Thanks for the thoughtful article, I learned a lot about the new library.",
+    "",
+)
+
+
+def convert_legacy_model(path: str | Path, *, keep_legacy: bool = False) -> Path:
+    """Convert a legacy model folder (pickled ``model.joblib``) to the pickle-free format.
+
+    This unpickles ``model.joblib``, which runs any code the file holds: convert only a file
+    you trust (one you trained, or the one shipped with this repository). The new files are
+    checked before anything is replaced: the rebuilt pipeline must give exactly the scores of
+    the pickled one. The card is then replaced atomically and the pickle removed.
+
+    Parameters
+    ----------
+    path : str or Path
+        The model folder (or its ``model.joblib``).
+    keep_legacy : bool
+        Keep ``model.joblib`` beside the new files (it is never loaded again).
+
+    Returns
+    -------
+    Path
+        The converted folder.
+
+    Raises
+    ------
+    FileNotFoundError
+        No card, or no ``model.joblib`` in the folder.
+    ModelIntegrityError
+        ``model.joblib`` does not match the SHA-256 on its card.
+    ModelVersionError
+        The pickle was made with another scikit-learn minor version (it cannot be read).
+    ModelFormatError
+        The converted pipeline does not give the same scores (nothing is changed).
+    """
+    import joblib
+
+    folder = Path(path)
+    if folder.is_file():
+        folder = folder.parent
+    card = read_card(folder)
+    legacy = folder / LEGACY_MODEL_FILE
+    if not legacy.is_file():
+        raise FileNotFoundError(f"{legacy}: no legacy model to convert (the folder is "
+                                f"{'already converted' if (folder / STRUCTURE_FILE).is_file() else 'not a model'}).")
+    built = str(card.get("sklearn_version", ""))
+    if _minor(built) != _minor(sklearn.__version__):
+        raise ModelVersionError(
+            f"{legacy} was pickled with scikit-learn {built}, but {sklearn.__version__} is "
+            f"installed; convert it in an environment with pip install 'scikit-learn=={built}'."
+        )
+    actual = sha256_file(legacy)
     if actual != card.get("model_sha256"):
         raise ModelIntegrityError(
-            f"{model_file} has SHA-256 {actual[:12]}..., but its card records "
-            f"{str(card.get('model_sha256'))[:12]}...; the file was changed or corrupted. "
-            "Restore it from version control or retrain with `moderation train`."
+            f"{legacy} has SHA-256 {actual[:12]}..., but its card records "
+            f"{str(card.get('model_sha256'))[:12]}...; it was changed or corrupted. Restore it "
+            "from version control before converting."
         )
-    pipeline = joblib.load(model_file)
-    return Model(pipeline, thresholds=card["thresholds"], card=card)
+    pipeline = joblib.load(legacy)  # the one place a pickle is read: an explicit, trusted step
+    thresholds = card["thresholds"]
+    staging = Path(tempfile.mkdtemp(prefix=".convert-", dir=folder))
+    try:
+        dump_pipeline(pipeline, staging)
+        rebuilt = load_pipeline(staging)
+        before = Model(pipeline, thresholds=thresholds).predict_proba(list(_CONVERSION_PROBES))
+        after = Model(rebuilt, thresholds=thresholds).predict_proba(list(_CONVERSION_PROBES))
+        if not np.array_equal(before, after):
+            raise ModelFormatError(
+                f"{folder}: the converted pipeline does not give the pickled one's scores; "
+                "nothing was changed. Please report this with the model's card."
+            )
+        new_card = dict(card)
+        new_card.update(_file_entries(staging))
+        new_card["converted_from"] = {"file": LEGACY_MODEL_FILE, "sha256": actual}
+        (staging / CARD_FILE).write_text(json.dumps(new_card, indent=2, default=_json_default) + "\n")
+        for name in MODEL_FILES:
+            (staging / name).chmod(0o644)
+            os.replace(staging / name, folder / name)
+        (staging / CARD_FILE).chmod(0o644)
+        os.replace(staging / CARD_FILE, folder / CARD_FILE)  # the switch: atomic for readers
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    if not keep_legacy:
+        legacy.unlink()
+    return folder

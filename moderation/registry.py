@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from moderation.model import CARD_FILE, models_root, read_card
+from moderation.model import CARD_FILE, models_root, read_card, valid_version_name
 
 __all__ = ["ModelRegistry"]
 
@@ -40,15 +40,23 @@ class ModelRegistry:
         return [p.name for p in sorted(found, key=lambda p: (_card(p).get("created", ""), p.name))]
 
     def default_name(self) -> str | None:
-        """Name of the current default version, or None when there is none."""
+        """Name of the current default version, or None when there is none (or when
+        ``DEFAULT`` names something that is not a version folder, such as ``../elsewhere``:
+        it is never followed; `use` writes a valid pointer again)."""
         pointer = self.root / "DEFAULT"
         if pointer.is_file():
-            name = pointer.read_text(encoding="utf-8").strip()
-            return name or None
+            name = pointer.read_text(encoding="utf-8", errors="replace").strip()
+            return name if name and valid_version_name(name) else None
         return "default" if (self.root / "default" / CARD_FILE).is_file() else None
 
     def path(self, name: str) -> Path:
-        """Folder of version ``name``; raises a helpful error when it does not exist."""
+        """Folder of version ``name``; raises a helpful error when it does not exist or when
+        ``name`` is not a version name (a path such as ``../elsewhere`` is never followed)."""
+        if not valid_version_name(name):
+            raise FileNotFoundError(
+                f"{name!r} is not a model version name (a folder name in {self.root}, without "
+                "'/' or a leading '.')."
+            )
         folder = self.root / name
         if not (folder / CARD_FILE).is_file():
             known = ", ".join(self.names()) or "none"
@@ -86,8 +94,6 @@ class ModelRegistry:
     # --------------------------------------------------------------- changes
     def use(self, name: str) -> None:
         """Make version ``name`` the default (the previous default goes on the history)."""
-        if not name or name.startswith(".") or Path(name).name != name:
-            raise FileNotFoundError(f"{name!r} is not a model version name.")
         self.path(name)
         previous = self.default_name()
         if previous == name:
@@ -99,6 +105,13 @@ class ModelRegistry:
     def rollback(self) -> str:
         """Return to the previous default; returns its name."""
         hist = self.history()
+        for entry in hist:
+            if not valid_version_name(entry):
+                raise LookupError(
+                    f"{self.root / 'HISTORY'} names {entry!r}, which is not a model version in "
+                    f"{self.root}; it is never followed. Remove that line, or choose the default "
+                    "with `moderation models use NAME`."
+                )
         current = self.default_name()
         # skip versions deleted since, and the current default itself (left there when a
         # change was interrupted between writing HISTORY and DEFAULT)

@@ -14,6 +14,7 @@ import pytest
 from moderation.model import (
     CARD_FILE,
     MODEL_FILE,
+    MODEL_FILES,
     Model,
     ModelIntegrityError,
     ModelVersionError,
@@ -85,14 +86,14 @@ def test_training_is_deterministic(model: Model) -> None:
 
 # -------------------------------------------------------------- persistence
 def test_save_load_round_trip_gives_identical_scores(model: Model, saved: Path) -> None:
-    assert sorted(p.name for p in saved.iterdir()) == [MODEL_FILE, CARD_FILE]
+    assert sorted(p.name for p in saved.iterdir()) == sorted([*MODEL_FILES, CARD_FILE])
     loaded = load_model(saved)
     np.testing.assert_array_equal(loaded.predict_proba(PROBES), model.predict_proba(PROBES))
     assert loaded.thresholds == model.thresholds
     card = json.loads((saved / CARD_FILE).read_text())
     assert card["name"] == "tiny"
-    assert card["model_bytes"] == (saved / MODEL_FILE).stat().st_size
-    # loading the model.joblib path itself finds its folder
+    assert card["model_bytes"] == sum((saved / name).stat().st_size for name in MODEL_FILES)
+    # loading a model file's path itself finds its folder
     assert load_model(saved / MODEL_FILE).thresholds == model.thresholds
 
 

@@ -260,7 +260,7 @@ def test_existing_version_is_refused_before_training(models_dir: Path) -> None:
 
 def test_gate_refuses_when_the_current_default_cannot_be_loaded(models_dir: Path) -> None:
     registry = ModelRegistry(models_dir)
-    (models_dir / "base" / "model.joblib").write_bytes(b"corrupted")
+    (models_dir / "base" / "pipeline.npz").write_bytes(b"corrupted")
     trainer = Trainer(labels=DATA / "new_labels.csv", base="none", corpora=NO_CORPORA,
                       config=TrainConfig(augment_copies=0, word_max_features=5000, char_max_features=5000),
                       registry=registry, name="after-corruption")

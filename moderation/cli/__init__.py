@@ -11,6 +11,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 #: Command modules, in the order ``moderation --help`` lists them.
 COMMAND_MODULES = ("parse", "score", "data", "train", "evaluate", "check", "models", "review", "serve")
@@ -41,6 +42,19 @@ def check_output(path: str | None) -> None:
         table_format(path)
     except ValueError as exc:
         raise CLIError(str(exc)) from None
+
+
+def load_model_or_fail(path: str | None) -> Any:
+    """Load a model for a command; any reason it cannot be loaded (no card, a legacy pickle, a
+    broken card or file, another scikit-learn version, a bad ``models/DEFAULT``) becomes a
+    one-line :class:`CLIError` (exit status 2) that says how to fix it."""
+    from moderation.model import ModelError, load_model
+
+    try:
+        return load_model(path)
+    except (FileNotFoundError, IsADirectoryError, PermissionError, ModelError) as exc:
+        text = str(exc.args[0]) if len(exc.args) == 1 else str(exc)
+        raise CLIError(" ".join(text.split())) from None
 
 
 def build_parser() -> argparse.ArgumentParser:

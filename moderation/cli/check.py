@@ -40,8 +40,7 @@ def run(args: argparse.Namespace) -> int:
         run_check,
         write_floors,
     )
-    from moderation.cli import CLIError
-    from moderation.model import ModelIntegrityError, ModelVersionError, load_model
+    from moderation.cli import CLIError, load_model_or_fail
 
     floors_path = args.floors or FLOORS_FILE
     try:
@@ -49,10 +48,7 @@ def run(args: argparse.Namespace) -> int:
         floors = load_floors(floors_path, functionalities=suite["functionality"].unique())
     except (OSError, ValueError) as exc:
         raise CLIError(str(exc)) from None
-    try:
-        model = load_model(args.model)
-    except (FileNotFoundError, ModelIntegrityError, ModelVersionError) as exc:
-        raise CLIError(str(exc)) from None
+    model = load_model_or_fail(args.model)
     report = run_check(model, suite=suite, floors=floors)
     report.floors_file = str(floors_path)
     print(f"model {model.version}: {len(report.cases)} cases in {len(report.results)} functionalities, "

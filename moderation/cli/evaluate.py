@@ -20,15 +20,14 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from moderation.cli import CLIError
+    from moderation.cli import CLIError, load_model_or_fail
     from moderation.evaluate import evaluate_frame, load_labelled, write_report
-    from moderation.model import load_model
 
     try:
         frame = load_labelled(args.data)
     except (OSError, ValueError) as exc:
         raise CLIError(str(exc)) from None
-    model = load_model(args.model)
+    model = load_model_or_fail(args.model)
     scores = model.predict_proba(frame["text"].tolist())
     if args.output:
         name = str(model.card.get("name") or "")

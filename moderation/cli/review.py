@@ -25,9 +25,8 @@ TEXT_COLUMNS = ("text", "comment", "body", "message", "content")
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from moderation.cli import CLIError
+    from moderation.cli import CLIError, load_model_or_fail
     from moderation.io import read_table, write_table
-    from moderation.model import load_model
     from moderation.review import select_for_review
 
     if args.n < 1:
@@ -51,10 +50,7 @@ def run(args: argparse.Namespace) -> int:
         column = args.text_column or next((c for c in TEXT_COLUMNS if c in frame.columns), None)
         if column is None or column not in frame.columns:
             raise CLIError(f"{path}: no text column; name it with --text-column (columns: {', '.join(map(str, frame.columns))})")
-    try:
-        model = load_model(args.model)
-    except (OSError, RuntimeError) as exc:
-        raise CLIError(str(exc)) from None
+    model = load_model_or_fail(args.model)
     # the output is a labels file: its text column is always called "text"
     picked = select_for_review(frame[column], model, n=args.n)
     extra = [c for c in ("id",) if c in frame.columns]

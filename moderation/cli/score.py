@@ -591,13 +591,9 @@ def _to_arrow(df: pd.DataFrame, schema: Any) -> Any:
 
 # ------------------------------------------------------------------------------ run
 def _load(path: str | None) -> Model:
-    from moderation.cli import CLIError
-    from moderation.model import ModelIntegrityError, ModelVersionError, load_model
+    from moderation.cli import load_model_or_fail
 
-    try:
-        return load_model(path)
-    except (FileNotFoundError, ModelIntegrityError, ModelVersionError) as exc:
-        raise CLIError(_one_line(exc)) from None
+    return load_model_or_fail(path)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -48,13 +48,10 @@ def run(args: argparse.Namespace) -> int:
         raise CLIError(f"--port {args.port} is not a port number; use 1-65535")
     import uvicorn
 
-    from moderation.model import ModelIntegrityError, ModelVersionError, load_model
+    from moderation.cli import load_model_or_fail
     from moderation.serve import create_app
 
-    try:
-        model = load_model(args.model)
-    except (FileNotFoundError, ModelIntegrityError, ModelVersionError) as exc:
-        raise CLIError(" ".join(str(exc).split())) from None
+    model = load_model_or_fail(args.model)
     app = create_app(model)
     logging.basicConfig(
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
