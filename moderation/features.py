@@ -442,6 +442,8 @@ _STREAM_CATEGORIES: tuple[tuple[str, frozenset[str]], ...] = (
     ("CONSP", CATEGORIES["conspiracy"] | frozenset(CONSPIRACY_WORDS)),
     ("HATE", HATE_WORDS),
     ("YOU", YOU_WORDS),
+    ("FUTURE", frozenset({"will", "ll", "gonna", "going", "shall", "coming"})),
+    ("MODAL", frozenset({"should", "must", "need", "needs", "deserve", "deserves", "ought"})),
     # "can't" and "don't" reach the stream as "can t" and "don t"
     ("NEG", NEGATIONS | {"t"}),
 )
@@ -450,12 +452,18 @@ for _name, _members in reversed(_STREAM_CATEGORIES):
     STREAM_TOKENS.update(dict.fromkeys(_members, _name))
 
 
+#: Category pairs that make a pattern even with words between them ("I'm going to wait outside
+#: and batter him": FUTURE~VIOLENT); emitted as skip-pairs within :data:`SKIP_WINDOW` words.
+SKIP_WINDOW = 8
+
+
 def category_ngrams(doc: str, lo: int = 2, hi: int = 3) -> list[str]:
     """N-grams of a normalised text in which category words became category tokens.
 
     "i cannot stand muslims" gives "stand GROUP", "NEG stand GROUP", ...: only n-grams that
     hold at least one category token are kept (the word block has the others), so a pattern
-    learned for one group, slur or victim carries over to every other.
+    learned for one group, slur or victim carries over to every other. Pairs of category
+    tokens up to :data:`SKIP_WINDOW` words apart also give a skip-pair ("FUTURE~VIOLENT").
     """
     words = _WORD_RE.findall(doc)
     get = STREAM_TOKENS.get
@@ -467,6 +475,13 @@ def category_ngrams(doc: str, lo: int = 2, hi: int = 3) -> list[str]:
         for i in range(n_words - n + 1):
             if any(marked[i : i + n]):
                 out.append(" ".join(mapped[i : i + n]))
+    cats = [i for i in range(n_words) if marked[i]]
+    for a, i in enumerate(cats):
+        for j in cats[a + 1 :]:
+            if j - i > SKIP_WINDOW:
+                break
+            if j - i > 1:
+                out.append(f"{mapped[i]}~{mapped[j]}")
     return out
 
 
