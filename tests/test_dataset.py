@@ -86,6 +86,13 @@ def test_official_test_splits_kept(fixture_df):
     assert _row(df, "great match today everyone")["split"] == "validation"
 
 
+def test_validation_only_sources_are_never_trained_on(fixture_df):
+    from moderation.dataset import VALIDATION_ONLY_SOURCES
+
+    held = fixture_df[fixture_df["source"].isin(VALIDATION_ONLY_SOURCES)]
+    assert len(held) and set(held["split"]) <= {"validation", "test"}
+
+
 def test_near_copies_share_a_split(fixture_df):
     df = fixture_df
     a = _row(df, "The council finally fixed the potholes on the high street, about time.")
