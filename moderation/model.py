@@ -43,6 +43,7 @@ from moderation.persist import (
 )
 
 __all__ = [
+    "MAX_EXPLAIN_CHARS",
     "Model",
     "ModelError",
     "ModelFormatError",
@@ -50,6 +51,7 @@ __all__ = [
     "ModelVersionError",
     "convert_legacy_model",
     "default_model_path",
+    "explained_part",
     "load_model",
     "models_root",
 ]
@@ -64,6 +66,11 @@ CARD_FILE = "model.json"
 SCORE_COLUMNS = (
     "hostile_score", "conspiratorial_score", "hostile_flag", "conspiratorial_flag", "language",
 )
+#: Longest piece of a text that :meth:`Model.explain` and :meth:`Model.reasons` read: longer
+#: texts are explained by their first ``MAX_EXPLAIN_CHARS`` characters (cut at a space). An
+#: explanation costs about 0.1 s per 1,000 characters, so this bounds one at about half a
+#: second; scoring always reads the whole text.
+MAX_EXPLAIN_CHARS = 5_000
 
 
 class ModelError(RuntimeError):
@@ -287,13 +294,15 @@ class Model:
             ``weight`` the summed contribution to the label's calibrated linear score (always
             positive); ``spans`` ``[start, end]`` character offsets in the original text and
             ``text`` the original substrings they cover (``text[start:end]``); ``features``
-            the contributing model features (``type``, ``feature``, ``weight``).
+            the contributing model features (``type``, ``feature``, ``weight``). A text longer
+            than :data:`MAX_EXPLAIN_CHARS` is explained by its first part
+            (:func:`explained_part`), so the time an explanation takes stays bounded.
         """
         if not isinstance(text, str):
             raise TypeError(f"explain() takes one str, not {type(text).__name__}.")
         return {
             label: [item.as_dict(text) for item in items[:top]]
-            for label, items in explain_items(self.pipeline, text).items()
+            for label, items in explain_items(self.pipeline, explained_part(text)).items()
         }
 
     def reasons(self, text: str, *, top: int = 3) -> dict[str, list[str]]:
@@ -311,12 +320,13 @@ class Model:
         dict
             ``{label: [original text, ...]}``, largest push first: substrings of ``text``
             without surrounding punctuation, each listed once (ignoring case), never a
-            function word alone (see :meth:`explain`).
+            function word alone (see :meth:`explain`). Only the first
+            :data:`MAX_EXPLAIN_CHARS` characters are read (:func:`explained_part`).
         """
         if not isinstance(text, str):
             raise TypeError(f"reasons() takes one str, not {type(text).__name__}.")
         out: dict[str, list[str]] = {}
-        for label, items in explain_items(self.pipeline, text).items():
+        for label, items in explain_items(self.pipeline, explained_part(text)).items():
             seen: dict[str, list[Any]] = {}  # casefolded piece -> [shown spelling, weight]
             for item in items:
                 for (s, e), weight in zip(item.spans, item.span_weights, strict=True):
@@ -385,6 +395,29 @@ def _file_entries(folder: Path) -> dict[str, Any]:
         "model_sha256": hashes[MODEL_FILE],
         "model_bytes": sum((folder / name).stat().st_size for name in MODEL_FILES),
     }
+
+
+def explained_part(text: str, limit: int = MAX_EXPLAIN_CHARS) -> str:
+    """The part of ``text`` an explanation reads: all of it up to ``limit`` characters, else
+    its first ``limit`` characters cut back to the last space (so no word is split), which
+    keeps every span an offset into ``text`` itself.
+
+    Parameters
+    ----------
+    text : str
+        One comment.
+    limit : int
+        Most characters read.
+
+    Returns
+    -------
+    str
+        A prefix of ``text``.
+    """
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", limit // 2, limit + 1)
+    return text[: cut if cut > 0 else limit]
 
 
 def _json_default(obj):

@@ -40,14 +40,24 @@ except ImportError as exc:  # pragma: no cover - exercised without the extra ins
 
 from moderation.model import Model
 
-__all__ = ["MAX_BODY_BYTES", "MAX_COMMENTS", "MAX_TEXT_CHARS", "create_app"]
+__all__ = [
+    "MAX_BODY_BYTES", "MAX_COMMENTS", "MAX_EXPLAIN_CHARS_PER_REQUEST", "MAX_TEXT_CHARS", "create_app",
+]
 
 #: Largest request body accepted, in bytes (413 beyond it).
 MAX_BODY_BYTES = 5 * 1024 * 1024
 #: Most comments in one ``/v1/score`` request (413 beyond it).
 MAX_COMMENTS = 1000
-#: Longest comment text, in characters (413 beyond it).
+#: Longest comment text, in characters (413 beyond it), on every route that scores.
 MAX_TEXT_CHARS = 20_000
+#: Most characters one request may have explained (``"explain": true``), over all its comments.
+#: Each comment's explanation reads at most :data:`moderation.model.MAX_EXPLAIN_CHARS`
+#: characters; flagged comments beyond the budget get no ``reasons`` and a warning. With the
+#: other limits, this bounds the work of one request to a few seconds of CPU.
+MAX_EXPLAIN_CHARS_PER_REQUEST = 50_000
+#: Comments are scored in batches of about this many characters, so the memory a request
+#: takes stays near that of scoring one batch (scores do not depend on the batching).
+SCORE_BATCH_CHARS = 200_000
 #: Attributes the Perspective-compatible route knows, mapped to our labels.
 PERSPECTIVE_ATTRIBUTES = {"HOSTILE": "hostile", "CONSPIRATORIAL": "conspiratorial"}
 PERSPECTIVE_PATH = "/v1alpha1/comments:analyze"
@@ -104,6 +114,9 @@ class ScoreResult(BaseModel):
 class ScoreResponse(BaseModel):
     model: str = Field(..., description="Version of the model that scored the comments.")
     results: list[ScoreResult]
+    warnings: list[str] | None = Field(
+        None, description="Present when some flagged comments got no `reasons` (explain budget)."
+    )
 
 
 class ParseRequest(BaseModel):
@@ -339,6 +352,56 @@ def _language_error(attribute: str, languages: list[str], *, detected: bool) -> 
     )
 
 
+def _score_batched(scorer: Model, texts: list[str]) -> Any:
+    """``scorer.score(texts)`` in batches of about :data:`SCORE_BATCH_CHARS` characters."""
+    import pandas as pd
+
+    frames, start, size = [], 0, 0
+    for i, text in enumerate(texts):
+        size += len(text)
+        if size >= SCORE_BATCH_CHARS or i == len(texts) - 1:
+            frames.append(scorer.score(texts[start : i + 1]))
+            start, size = i + 1, 0
+    if not frames:
+        return scorer.score([])
+    return pd.concat(frames, ignore_index=True)
+
+
+class _ExplainBudget:
+    """Characters a request may still have explained (:data:`MAX_EXPLAIN_CHARS_PER_REQUEST`)."""
+
+    def __init__(self) -> None:
+        self.left = MAX_EXPLAIN_CHARS_PER_REQUEST
+        self.skipped = 0
+
+    def take(self, text: str) -> bool:
+        from moderation.model import MAX_EXPLAIN_CHARS
+
+        cost = max(1, min(len(text), MAX_EXPLAIN_CHARS))
+        if cost > self.left:
+            self.skipped += 1
+            return False
+        self.left -= cost
+        return True
+
+    def warnings(self) -> list[str]:
+        if not self.skipped:
+            return []
+        return [
+            f"reasons left out for {self.skipped} flagged comment(s): one request explains at most "
+            f"{MAX_EXPLAIN_CHARS_PER_REQUEST:,} characters; send fewer comments with explain"
+        ]
+
+
+def _check_comments(count: int, what: str) -> None:
+    if count > MAX_COMMENTS:
+        raise APIError(
+            413, "too_many_comments",
+            f"{count:,} comments{what}; the limit is {MAX_COMMENTS:,} a request. "
+            "Send them in batches.",
+        )
+
+
 def _check_text(text: str, where: str) -> None:
     if len(text) > MAX_TEXT_CHARS:
         raise APIError(
@@ -419,10 +482,12 @@ def create_app(model: Model | str | os.PathLike[str] | None = None, *, token: st
             request.url.path, 500, "internal", "Internal error; the server log names its type."
         )
 
-    def _result_reasons(text: str, row: Any, explain: bool) -> dict[str, list[str]] | None:
-        if not explain:
-            return None
+    def _result_reasons(text: str, row: Any, budget: _ExplainBudget) -> dict[str, list[str]] | None:
         flags = {"hostile": bool(row.hostile_flag), "conspiratorial": bool(row.conspiratorial_flag)}
+        if not any(flags.values()):
+            return {}
+        if not budget.take(text):
+            return None
         return reasons_for(scorer, text, flags)
 
     @app.get("/healthz", tags=["service"])
@@ -442,17 +507,13 @@ def create_app(model: Model | str | os.PathLike[str] | None = None, *, token: st
     def score(req: ScoreRequest) -> ScoreResponse:
         """Score up to 1,000 comments; results come back in request order. Each result has the
         comment's detected ``language``; one the model was not trained for gets null scores."""
-        if len(req.comments) > MAX_COMMENTS:
-            raise APIError(
-                413, "too_many_comments",
-                f"{len(req.comments):,} comments; the limit is {MAX_COMMENTS:,} a request. "
-                "Send them in batches.",
-            )
+        _check_comments(len(req.comments), "")
         for i, c in enumerate(req.comments):
             _check_text(c.text, f"comments[{i}].text")
         texts = [c.text for c in req.comments]
-        frame = scorer.score(texts)
+        frame = _score_batched(scorer, texts)
         results = []
+        budget = _ExplainBudget()
         for c, row in zip(req.comments, frame.itertuples(index=False), strict=True):
             item = {
                 "id": c.id,
@@ -463,9 +524,12 @@ def create_app(model: Model | str | os.PathLike[str] | None = None, *, token: st
                 "language": row.language,
             }
             if req.explain:
-                item["reasons"] = _result_reasons(c.text, row, True)
+                item["reasons"] = _result_reasons(c.text, row, budget)
             results.append(ScoreResult(**item))
-        return ScoreResponse(model=scorer.version, results=results)
+        response = ScoreResponse(model=scorer.version, results=results)
+        if budget.skipped:
+            response.warnings = budget.warnings()
+        return response
 
     @app.post(
         "/v1/parse", tags=["scoring"], dependencies=secured, response_model=ParseResponse,
@@ -483,8 +547,13 @@ def create_app(model: Model | str | os.PathLike[str] | None = None, *, token: st
             except BinaryFileError as exc:
                 raise APIError(422, "unreadable_page", str(exc).replace("<bytes>", "page")) from None
         notes = [str(w.message).replace("<bytes>", "page") for w in caught if issubclass(w.category, ParseWarning)]
+        if req.score:  # the limits of /v1/score hold for the comments of a page too
+            _check_comments(len(comments), " on the page")
+            for i, c in enumerate(comments):
+                _check_text(c.text, f"comment {i + 1} of the page")
+        budget = _ExplainBudget()
         out: list[ParsedComment] = []
-        frame = scorer.score([c.text for c in comments]) if req.score and comments else None
+        frame = _score_batched(scorer, [c.text for c in comments]) if req.score and comments else None
         rows = frame.itertuples(index=False) if frame is not None else [None] * len(comments)
         for c, row in zip(comments, rows, strict=True):
             item: dict[str, Any] = {
@@ -500,9 +569,9 @@ def create_app(model: Model | str | os.PathLike[str] | None = None, *, token: st
                     language=row.language,
                 )
                 if req.explain:
-                    item["reasons"] = _result_reasons(c.text, row, True)
+                    item["reasons"] = _result_reasons(c.text, row, budget)
             out.append(ParsedComment(**item))
-        response = ParseResponse(comments=out, warnings=notes)
+        response = ParseResponse(comments=out, warnings=notes + budget.warnings())
         if req.score:
             response.model = scorer.version
         return response
