@@ -537,7 +537,12 @@ def create_app(model: Model | str | os.PathLike[str] | None = None, *, token: st
     )
     def parse(req: ParseRequest) -> ParseResponse:
         """Parse a saved page (HTML or text dump) into its reader comments, scored by default."""
-        from moderation.parse import BinaryFileError, ParseWarning, parse_comments
+        from moderation.parse import (
+            BinaryFileError,
+            PageTooLargeError,
+            ParseWarning,
+            parse_comments,
+        )
 
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", ParseWarning)
@@ -546,6 +551,8 @@ def create_app(model: Model | str | os.PathLike[str] | None = None, *, token: st
                 comments = parse_comments(req.page.encode("utf-8", errors="replace"))
             except BinaryFileError as exc:
                 raise APIError(422, "unreadable_page", str(exc).replace("<bytes>", "page")) from None
+            except PageTooLargeError as exc:
+                raise APIError(413, "body_too_large", str(exc).replace("<bytes>", "page")) from None
         notes = [str(w.message).replace("<bytes>", "page") for w in caught if issubclass(w.category, ParseWarning)]
         if req.score:  # the limits of /v1/score hold for the comments of a page too
             _check_comments(len(comments), " on the page")

@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
 
     from moderation.cli import CLIError, check_output
     from moderation.io import write_table
-    from moderation.parse import COLUMNS, BinaryFileError, parse_comments
+    from moderation.parse import COLUMNS, BinaryFileError, PageTooLargeError, parse_comments
     from moderation.parse import ParseWarning as _ParseWarning
 
     check_output(args.output)
@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
             warnings.simplefilter("always", _ParseWarning)
             try:
                 comments = parse_comments(_as_path(page), fmt=args.fmt)
-            except (OSError, BinaryFileError) as exc:
+            except (OSError, BinaryFileError, PageTooLargeError) as exc:
                 raise CLIError(_one_line(exc)) from None
         for w in caught:
             if issubclass(w.category, _ParseWarning):

@@ -35,9 +35,12 @@ def run(args: argparse.Namespace) -> int:
     if not path.is_file():
         raise CLIError(f"{path}: no such file")
     if path.suffix.lower() in (".txt", ".html", ".htm"):
-        from moderation.parse import parse_comments
+        from moderation.parse import BinaryFileError, PageTooLargeError, parse_comments
 
-        texts = [c.text for c in parse_comments(path)]
+        try:
+            texts = [c.text for c in parse_comments(path)]
+        except (OSError, BinaryFileError, PageTooLargeError) as exc:
+            raise CLIError(" ".join(str(exc).split())) from None
         import pandas as pd
 
         frame = pd.DataFrame({"text": texts})

@@ -289,13 +289,19 @@ def _read_page(src: _Source) -> Iterator[pd.DataFrame]:
     import pandas as pd
 
     from moderation.cli import CLIError
-    from moderation.parse import COLUMNS, BinaryFileError, ParseWarning, parse_comments
+    from moderation.parse import (
+        COLUMNS,
+        BinaryFileError,
+        PageTooLargeError,
+        ParseWarning,
+        parse_comments,
+    )
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ParseWarning)
         try:
             comments = parse_comments(src.path)  # type: ignore[arg-type]
-        except (OSError, BinaryFileError) as exc:
+        except (OSError, BinaryFileError, PageTooLargeError) as exc:
             raise CLIError(_one_line(exc)) from None
     for w in caught:
         print(f"moderation score: warning: {w.message}", file=sys.stderr)

@@ -9,10 +9,10 @@ script) are issued as :class:`ParseWarning` through :mod:`warnings`.
 
 from __future__ import annotations
 
-import gzip
 import os
 import re
 import warnings
+import zlib
 from pathlib import Path
 from typing import Literal
 
@@ -22,7 +22,9 @@ from moderation.parse._text import parse_text_dump
 
 __all__ = [
     "COLUMNS",
+    "MAX_PAGE_BYTES",
     "BinaryFileError",
+    "PageTooLargeError",
     "Comment",
     "ParseWarning",
     "decode_page",
@@ -39,10 +41,51 @@ _HTML_TAG_RE = re.compile(
     re.I,
 )
 _TEXT_SUFFIXES = (".txt", ".html", ".htm", ".xhtml", ".text", ".gz", ".md")
+#: Largest page read, in bytes, both as stored and once a gzipped page is inflated. Saved pages
+#: are rarely over a few megabytes; beyond this a page is refused, not read whole into memory.
+MAX_PAGE_BYTES = 32 * 1024 * 1024
+_SNIFF_BYTES = 8192
 
 
 class BinaryFileError(ValueError):
     """The input is a binary file (image, archive, PDF), not a page."""
+
+
+class PageTooLargeError(ValueError):
+    """The page (or what a gzipped page inflates to) is over :data:`MAX_PAGE_BYTES`."""
+
+
+def _too_large(name: str, what: str) -> PageTooLargeError:
+    return PageTooLargeError(
+        f"{name}: {what} over the {MAX_PAGE_BYTES // (1024 * 1024)} MB page limit; this is not a "
+        "saved page (or split it into smaller pages)"
+    )
+
+
+def _gunzip(data: bytes, name: str) -> bytes:
+    """Inflate a gzipped page (every member), refusing to inflate beyond :data:`MAX_PAGE_BYTES`."""
+    out = bytearray()
+    rest = data
+    while rest:
+        inflater = zlib.decompressobj(wbits=31)
+        try:
+            out += inflater.decompress(rest, MAX_PAGE_BYTES + 1 - len(out))
+        except zlib.error as exc:
+            raise BinaryFileError(f"{name}: a damaged gzip file ({exc}); gunzip it to check") from exc
+        if len(out) > MAX_PAGE_BYTES or inflater.unconsumed_tail:
+            raise _too_large(name, "inflates to")
+        if not inflater.eof:
+            raise BinaryFileError(f"{name}: a damaged gzip file (truncated); gunzip it to check")
+        rest = inflater.unused_data.lstrip(b"\x00")  # members may be padded with NULs
+    return bytes(out)
+
+
+def _check_binary(head: bytes, name: str) -> None:
+    controls = sum(1 for b in head if b < 9 or 13 < b < 32 and b != 27)
+    if b"\x00" in head or controls > max(8, len(head) // 100):
+        raise BinaryFileError(
+            f"{name}: a binary file, not an HTML page or text dump; pass the saved page (.html or .txt)"
+        )
 
 
 def decode_page(data: bytes, name: str = "<bytes>") -> str:
@@ -51,22 +94,18 @@ def decode_page(data: bytes, name: str = "<bytes>") -> str:
     Raises
     ------
     BinaryFileError
-        When the bytes are not text (NUL bytes in the first 8 KB).
+        When the bytes are not text (NUL bytes in the first 8 KB), or a damaged gzip file.
+    PageTooLargeError
+        When the page, or what a gzipped page inflates to, is over :data:`MAX_PAGE_BYTES`.
     """
+    if len(data) > MAX_PAGE_BYTES:
+        raise _too_large(name, f"{len(data):,} bytes,")
     if data[:2] == b"\x1f\x8b":  # a gzipped page (pages are often stored as .html.gz)
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as exc:
-            raise BinaryFileError(f"{name}: a damaged gzip file ({exc}); gunzip it to check") from exc
+        data = _gunzip(data, name)
     for bom, enc in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
         if data.startswith(bom):
             return data[len(bom) :].decode(enc, errors="replace")
-    head = data[:8192]
-    controls = sum(1 for b in head if b < 9 or 13 < b < 32 and b != 27)
-    if b"\x00" in head or controls > max(8, len(head) // 100):
-        raise BinaryFileError(
-            f"{name}: a binary file, not an HTML page or text dump; pass the saved page (.html or .txt)"
-        )
+    _check_binary(data[:_SNIFF_BYTES], name)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -80,7 +119,10 @@ def decode_page(data: bytes, name: str = "<bytes>") -> str:
 
 
 def read_page(path: str | os.PathLike[str]) -> str:
-    """Read and decode one page file.
+    """Read and decode one page file, reading at most :data:`MAX_PAGE_BYTES`.
+
+    The first 8 KB are checked before the rest is read, so a binary file or a device such as
+    ``/dev/zero`` is refused at once, and a stream that never ends is cut at the limit.
 
     Raises
     ------
@@ -88,10 +130,16 @@ def read_page(path: str | os.PathLike[str]) -> str:
         With the path in the message.
     BinaryFileError
         When the file is not text.
+    PageTooLargeError
+        When the file, or what a gzipped file inflates to, is over :data:`MAX_PAGE_BYTES`.
     """
     p = Path(path)
     try:
-        data = p.read_bytes()
+        with open(p, "rb") as fh:
+            head = fh.read(_SNIFF_BYTES)
+            if head[:2] != b"\x1f\x8b" and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+                _check_binary(head, str(p))
+            data = head + fh.read(MAX_PAGE_BYTES + 1 - len(head))
     except FileNotFoundError as exc:
         raise FileNotFoundError(f"{p}: no such file; check the path") from exc
     except IsADirectoryError as exc:
