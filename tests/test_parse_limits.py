@@ -17,6 +17,7 @@ from moderation.parse import (
     MAX_PAGE_BYTES,
     BinaryFileError,
     PageTooLargeError,
+    ParseWarning,
     decode_page,
     parse_comments,
     read_page,
@@ -109,3 +110,56 @@ def test_utf16_pages_with_a_bom_are_not_mistaken_for_binary(tmp_path: Path) -> N
     page = tmp_path / "p.html"
     page.write_bytes(b"\xff\xfe" + PAGE.encode("utf-16-le"))
     assert [c.text for c in parse_comments(page)] == ["First comment"]
+
+
+# ----------------------------------------------------------------------------- item 4
+def _thread(n: int, deep_at: int, depth: int, tag: str = "blockquote") -> str:
+    items = []
+    for i in range(1, n + 1):
+        body = f"comment {i}"
+        if i == deep_at:
+            body = f"<{tag}>" * depth + "deep quote" + f"</{tag}>" * depth + " my reply"
+        items.append(f"<li id='comment-{i}' class='comment'><div class='comment-content'><p>{body}</p>"
+                     "</div></li>")
+    return "<!doctype html><html><body><ol class='comment-list'>" + "".join(items) + "</ol></body></html>"
+
+
+@pytest.mark.parametrize("depth", [2100, 20_000])
+def test_a_deeply_nested_comment_no_longer_hides_the_rest_of_the_page(depth: int) -> None:
+    with pytest.warns(ParseWarning, match="nested deeper than the parser reads.*every comment is read"):
+        comments = parse_comments(_thread(102, 50, depth))
+    assert [c.id for c in comments] == [str(i) for i in range(1, 103)]
+    assert comments[49].text == "deep quote my reply"
+
+
+def test_deep_nesting_that_is_never_closed_reports_the_comments_it_hides() -> None:
+    later = "".join(f"<li id='comment-{i}' class='comment'><div class='comment-content'><p>hi {i}</p>"
+                    "</div></li>" for i in range(2, 5))
+    page = ("<html><body>" + "<div>" * 2501 + "<ol class='comment-list'><li id='comment-1' "
+            "class='comment'><div class='comment-content'><p>first</p></div></li>" + later)
+    with pytest.warns(ParseWarning, match="up to 4 comment\\(s\\) may be missing"):
+        parse_comments(page)
+
+
+def test_parse_cli_and_service_warn_about_deep_nesting(tmp_path: Path, capsys: pytest.CaptureFixture,
+                                                       tiny_model) -> None:
+    page = tmp_path / "deep.html"
+    page.write_text(_thread(12, 5, 2100))
+    out = tmp_path / "out.csv"
+    assert main(["parse", str(page), "-o", str(out)]) == 0
+    assert "nested deeper than the parser reads" in capsys.readouterr().err
+    assert out.read_text().count("\n") == 13
+    pytest.importorskip("fastapi")
+    from fastapi.testclient import TestClient
+
+    from moderation.serve import create_app
+
+    with TestClient(create_app(tiny_model, token="")) as client:
+        data = client.post("/v1/parse", json={"page": page.read_text()}).json()
+    assert len(data["comments"]) == 12
+    assert any("nested deeper" in w for w in data["warnings"])
+
+
+def test_ordinary_pages_are_parsed_once_without_warnings(recwarn: pytest.WarningsRecorder) -> None:
+    assert [c.text for c in parse_comments(_thread(3, 2, 200))][1] == "deep quote my reply"
+    assert not [w for w in recwarn if issubclass(w.category, ParseWarning)]

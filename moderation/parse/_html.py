@@ -18,6 +18,7 @@ import json
 import re
 import warnings
 from collections.abc import Callable, Iterator
+from html.parser import HTMLParser as _Tokenizer
 from typing import Any
 
 import lxml.etree as etree
@@ -42,6 +43,143 @@ _DSQ_ID_RE = re.compile(r"^dsq-comment-(\d+)$")
 _SAYS = ("says:", "says", "sagt:", "sagt", "schreibt:", "meint:")
 
 Element = lxml.html.HtmlElement
+
+#: Elements nested deeper than this are flattened (their text kept) when a page is nested
+#: deeper than libxml2 reads (2,048 levels): real pages stay far below it.
+MAX_HTML_DEPTH = 1000
+_VOID_TAGS = frozenset(
+    "area base br col embed hr img input link meta param source track wbr basefont frame keygen".split()
+)
+
+
+class _Flattener(_Tokenizer):
+    """Re-emits an HTML document with elements nested deeper than ``limit`` left out (their
+    text, and everything else, is kept), for pages nested too deep for libxml2.
+
+    It only tokenises (the standard library's tokenizer, no tree), so it has no depth limit of
+    its own; end tags close the innermost open element of the same name, as parsers do.
+    """
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(convert_charrefs=False)
+        self.limit = limit
+        self.out: list[str] = []
+        self.stack: list[tuple[str, bool]] = []  # (tag, kept)
+        self.open: dict[str, int] = {}  # open elements per tag name
+        self.kept = 0  # open elements that were kept
+        self.dropped = 0
+        self.dropped_comments = 0  # left-out elements with a comment's id or item type
+
+    def handle_starttag(self, tag: str, attrs: Any) -> None:
+        raw = self.get_starttag_text() or f"<{tag}>"
+        if tag in _VOID_TAGS:
+            self.out.append(raw)
+            return
+        kept = self.kept < self.limit
+        self.stack.append((tag, kept))
+        self.open[tag] = self.open.get(tag, 0) + 1
+        if kept:
+            self.kept += 1
+            self.out.append(raw)
+        else:
+            self.dropped += 1
+            found = dict(attrs)
+            ident = found.get("id") or ""
+            if (_WP_ID_RE.match(ident) or _WPD_ID_RE.match(ident) or _DSQ_ID_RE.match(ident)
+                    or "comment" in (found.get("itemtype") or "").casefold()):
+                self.dropped_comments += 1
+
+    def handle_startendtag(self, tag: str, attrs: Any) -> None:
+        self.out.append(self.get_starttag_text() or f"<{tag}/>")
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.open.get(tag):
+            self.out.append(f"</{tag}>")  # a stray end tag: the HTML parser ignores it as before
+            return
+        while self.stack:  # each element is popped once: linear over the page
+            name, kept = self.stack.pop()
+            self.open[name] -= 1
+            if kept:
+                self.kept -= 1
+                self.out.append(f"</{name}>")
+            if name == tag:
+                return
+
+    def handle_data(self, data: str) -> None:
+        self.out.append(data)
+
+    def handle_entityref(self, name: str) -> None:
+        self.out.append(f"&{name};")
+
+    def handle_charref(self, name: str) -> None:
+        self.out.append(f"&#{name};")
+
+    def handle_decl(self, decl: str) -> None:
+        self.out.append(f"<!{decl}>")
+
+    def handle_pi(self, data: str) -> None:
+        self.out.append(f"<?{data}>")
+
+    def unknown_decl(self, data: str) -> None:
+        self.out.append(f"<![{data}]>")
+
+
+def _flatten(html: str, limit: int = MAX_HTML_DEPTH) -> tuple[str, int, int]:
+    """``html`` with elements nested deeper than ``limit`` left out; how many were, and how
+    many of those were comment items (by their id or schema.org item type)."""
+    flattener = _Flattener(limit)
+    flattener.feed(html)
+    flattener.close()
+    return "".join(flattener.out), flattener.dropped, flattener.dropped_comments
+
+
+def _fatal(parser: Any) -> Any:
+    """The first fatal error libxml2 logged (it stopped parsing there), or None."""
+    return next((e for e in parser.error_log if e.level_name == "FATAL"), None)
+
+
+def _parse_document(html: str, source: str, warn: bool) -> Any:
+    """The page's element tree. A page nested deeper than libxml2 reads (it stops there,
+    and every later comment would vanish) is parsed again with the excess nesting flattened,
+    with a warning; if parsing still stops early, the warning says where."""
+    parser = lxml.html.HTMLParser(encoding="utf-8", huge_tree=True, remove_comments=True)
+    try:
+        root = lxml.html.document_fromstring(html.encode("utf-8", "surrogatepass"), parser=parser)
+    except (etree.ParserError, ValueError):
+        return None
+    fatal = _fatal(parser)
+    if fatal is None:
+        return root
+    flattened, dropped, lost = _flatten(html)
+    parser = lxml.html.HTMLParser(encoding="utf-8", huge_tree=True, remove_comments=True)
+    try:
+        again = lxml.html.document_fromstring(flattened.encode("utf-8", "surrogatepass"), parser=parser)
+    except (etree.ParserError, ValueError):
+        again = None
+    still = _fatal(parser) if again is not None else fatal
+    if again is not None and still is None:
+        if warn:
+            missing = (
+                f"; {lost:,} of them were comments, so up to {lost:,} comment(s) may be missing "
+                "or merged into the comment they are nested in" if lost else
+                "; every comment is read"
+            )
+            warnings.warn(
+                f"{source}: HTML nested deeper than the parser reads ({fatal.message.split(':')[0]}, "
+                f"a way to hide comments); {dropped:,} element(s) nested over {MAX_HTML_DEPTH:,} "
+                f"levels deep were flattened, their text kept{missing}",
+                ParseWarning,
+                stacklevel=4,
+            )
+        return again
+    if warn:
+        warnings.warn(
+            f"{source}: the HTML parser stopped at line {fatal.line}, column {fatal.column} "
+            f"({fatal.message.strip()}); comments after that point may be missing",
+            ParseWarning,
+            stacklevel=4,
+        )
+    return root
 
 
 @functools.lru_cache(maxsize=256)
@@ -446,14 +584,12 @@ def parse_html(html: str, source: str, *, warn: bool = True) -> list[Comment]:
     Returns
     -------
     list of Comment
-        In document order; empty when the page has no comments in its HTML.
+        In document order; empty when the page has no comments in its HTML. A page nested
+        deeper than libxml2 reads (over 2,048 levels, which would hide every later comment) is
+        read again with the nesting beyond :data:`MAX_HTML_DEPTH` flattened, with a
+        :class:`ParseWarning`.
     """
-    data = html.encode("utf-8", "surrogatepass")
-    parser = lxml.html.HTMLParser(encoding="utf-8", huge_tree=True, remove_comments=True)
-    try:
-        root = lxml.html.document_fromstring(data, parser=parser)
-    except (etree.ParserError, ValueError):
-        root = None
+    root = _parse_document(html, source, warn)
     if root is None:
         if warn:
             warnings.warn(f"{source}: the HTML is empty; returning no comments", ParseWarning, stacklevel=3)
