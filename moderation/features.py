@@ -714,6 +714,18 @@ class BlendedLogisticRegression(ClassifierMixin, BaseEstimator):
         return (1 - self.weight) * np.ravel(self.lr_.coef_) + self.weight * self.nblr_.effective_coef_
 
 
+def _keep_columns(est, n: int) -> None:
+    """Drop a fitted linear model's weights beyond the first ``n`` features (in place)."""
+    if isinstance(est, BlendedLogisticRegression):
+        _keep_columns(est.lr_, n)
+        _keep_columns(est.nblr_, n)
+        return
+    est.coef_ = np.ascontiguousarray(est.coef_[:, :n])
+    if hasattr(est, "r_"):
+        est.r_ = est.r_[:n]
+    est.n_features_in_ = n
+
+
 class LabelwiseClassifier(ClassifierMixin, BaseEstimator):
     """One clone of ``estimator`` per output column, fitted on the rows where it is known.
 
@@ -750,10 +762,24 @@ class LabelwiseClassifier(ClassifierMixin, BaseEstimator):
             return self.estimator
         return LogisticRegression(C=4.0, class_weight="balanced", max_iter=2000)
 
-    def fit(self, X, y, sample_weight=None) -> LabelwiseClassifier:
+    def fit(self, X, y, sample_weight=None, groups=None) -> LabelwiseClassifier:
+        """Fit one estimator per output on its known rows.
+
+        ``groups`` (one source name per row, optional) adds a one-hot column per source while
+        fitting and drops those columns afterwards: each source's own share of positives is
+        absorbed by its column instead of by the words typical of that source (a corpus of
+        nothing but toxic news comments would otherwise teach "news comment" = hostile).
+        """
         if y is None:
             raise ValueError("LabelwiseClassifier requires y to be passed, but the target y is None.")
         X = validate_data(self, X, accept_sparse="csr", reset=True)
+        n_features = X.shape[1]
+        if groups is not None:
+            names, codes = np.unique(np.asarray(groups).astype(str), return_inverse=True)
+            onehot = sparse.csr_matrix(
+                (np.ones(len(codes)), (np.arange(len(codes)), codes)), shape=(len(codes), len(names))
+            )
+            X = sparse.hstack([sparse.csr_matrix(X), onehot], format="csr")
         y = np.asarray(y)
         y = y.astype(float) if y.dtype.kind in "biuf" else y.astype(object)
         if y.ndim == 2 and y.shape[1] == 1:
@@ -790,6 +816,8 @@ class LabelwiseClassifier(ClassifierMixin, BaseEstimator):
             est = clone(self._base(j))
             kwargs = {} if sample_weight is None else {"sample_weight": np.asarray(sample_weight)[known]}
             est.fit(X[known], yj, **kwargs)
+            if groups is not None:
+                _keep_columns(est, n_features)
             self.estimators_.append(est)
             classes.append(est.classes_)
         self.classes_ = classes[0] if self._single else classes

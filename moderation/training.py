@@ -59,6 +59,7 @@ class TrainConfig(dict):
         "conspiratorial_model": "blend",
         "nb_alpha": 0.1,
         "category_max_features": 0,
+        "source_offsets": False,
         "seed": 0,
     }
 
@@ -96,8 +97,9 @@ def calibration_frame(data: pd.DataFrame) -> pd.DataFrame:
     """Rows used to calibrate and pick thresholds: the validation split of every source (real
     comments by other people and ours), plus disguised copies of our validation positives.
 
-    A ``calib_weight`` column gives every source the same total weight (our comments and
-    their disguised copies count as one source), so no single corpus sets the scale.
+    A ``calib_weight`` column gives our comments (with their disguised copies) half of the
+    total weight and splits the other half equally between the public corpora, so both kinds
+    of comment count the same and no single corpus sets the scale.
     """
     val = data[data["split"] == "validation"]
     own_val = val[val["source"] == OWN_SOURCE]
@@ -105,7 +107,11 @@ def calibration_frame(data: pd.DataFrame) -> pd.DataFrame:
     disguised = augment_disguised(positives, copies=1, seed=CALIBRATION_SEED)
     frame = pd.concat([val, disguised], ignore_index=True)
     base = frame["source"].astype(str).str.replace("_disguised", "", regex=False)
-    frame["calib_weight"] = 1.0 / base.map(base.value_counts()).to_numpy(dtype=float)
+    own = (base == OWN_SOURCE).to_numpy()
+    n_public = base[~own].nunique()
+    share = np.where(own, 0.5 if n_public else 1.0, 0.5 / max(n_public, 1) if own.any() else
+                     1.0 / max(n_public, 1))
+    frame["calib_weight"] = share / base.map(base.value_counts()).to_numpy(dtype=float)
     return frame
 
 
@@ -192,7 +198,11 @@ def train_model(
         nb_alpha=cfg["nb_alpha"],
         category_max_features=cfg["category_max_features"],
     )
-    pipe.fit(train["text"].tolist(), y, classify__sample_weight=w)
+    fit_params = {"classify__sample_weight": w}
+    if cfg["source_offsets"]:
+        fit_params["classify__groups"] = (
+            train["source"].astype(str).str.replace("_disguised", "", regex=False).to_numpy())
+    pipe.fit(train["text"].tolist(), y, **fit_params)
     if verbose:
         print(f"fitted on {len(train):,} rows in {time.perf_counter() - started:.0f}s")
 

@@ -156,3 +156,25 @@ def test_category_stream_reads_hatred_words_and_contracted_negation() -> None:
     assert "HATE GROUP" in category_ngrams(normalize("I loathe Romanians"))
     assert "NEG stand GROUP" in category_ngrams(normalize("I can't stand Muslims"))
     assert "GROUP DEHUM" in category_ngrams(normalize("Lesbians = 🐀🐀🐀"))
+
+
+def test_source_offsets_keep_a_source_style_from_standing_in_for_the_label() -> None:
+    from scipy import sparse
+    from sklearn.linear_model import LogisticRegression
+
+    from moderation.features import LabelwiseClassifier
+
+    rng = np.random.default_rng(0)
+    n = 400
+    source = np.where(np.arange(n) < n // 2, "toxic_corpus", "mixed_corpus")
+    y = np.where(source == "toxic_corpus", rng.random(n) < 0.95, rng.random(n) < 0.3).astype(float)
+    signal = (y == 1) & (rng.random(n) < 0.7) | (y == 0) & (rng.random(n) < 0.1)
+    style = source == "toxic_corpus"  # a word every comment of that corpus happens to use
+    X = sparse.csr_matrix(np.column_stack([style, signal]).astype(float))
+    est = LogisticRegression(C=10.0, solver="liblinear")
+    plain = LabelwiseClassifier(est).fit(X, y)
+    offsets = LabelwiseClassifier(est).fit(X, y, groups=source)
+    assert offsets.estimators_[0].coef_.shape == (1, 2)  # the source columns are dropped
+    assert plain.estimators_[0].coef_[0, 0] > 1.0
+    assert abs(offsets.estimators_[0].coef_[0, 0]) < 0.5 * plain.estimators_[0].coef_[0, 0]
+    assert offsets.decision_function(X).shape == (n,)
