@@ -433,13 +433,68 @@ def _json_default(obj):
 
 
 def read_card(path: str | Path) -> dict[str, Any]:
-    """The card (``model.json``) of the model folder ``path``."""
+    """The card (``model.json``) of the model folder ``path``.
+
+    Parameters
+    ----------
+    path : str or Path
+        A model folder.
+
+    Returns
+    -------
+    dict
+
+    Raises
+    ------
+    FileNotFoundError
+        The folder has no card.
+    ModelFormatError
+        The card is not a JSON object (invalid JSON, not UTF-8, nested too deep).
+    """
     card_path = Path(path) / CARD_FILE
     if not card_path.is_file():
         raise FileNotFoundError(
             f"No model at {path} (missing {CARD_FILE}). Train one with `moderation train`."
         )
-    return json.loads(card_path.read_text(encoding="utf-8"))
+    fix = "restore it from version control, or retrain with `moderation train`."
+    try:
+        card = json.loads(card_path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ModelFormatError(
+            f"{card_path}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}); {fix}"
+        ) from None
+    except (UnicodeDecodeError, RecursionError) as exc:
+        raise ModelFormatError(f"{card_path}: not a readable JSON file ({type(exc).__name__}); {fix}") from None
+    if not isinstance(card, dict):
+        raise ModelFormatError(f"{card_path}: a JSON {type(card).__name__}, not an object; {fix}")
+    return card
+
+
+def _checked_thresholds(card: dict[str, Any], card_path: Path) -> dict[str, float]:
+    """The card's thresholds: one number in [0, 1] per label, or a :class:`ModelFormatError`."""
+    thresholds = card.get("thresholds")
+    fix = ("give each label a number from 0 to 1, e.g. "
+           '"thresholds": {"hostile": 0.5, "conspiratorial": 0.5}, or restore the card from '
+           "version control")
+    if not isinstance(thresholds, dict):
+        raise ModelFormatError(f"{card_path}: no thresholds object; {fix}.")
+    out = {}
+    for label in LABELS:
+        value = thresholds.get(label)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                or not math.isfinite(value) or not 0.0 <= value <= 1.0:
+            shown = "missing" if label not in thresholds else f"{json.dumps(value)[:40]}"
+            raise ModelFormatError(f"{card_path}: threshold for {label} is {shown}; {fix}.")
+        out[label] = float(value)
+    try:
+        from moderation.language import supported_languages
+
+        supported_languages(card)
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise ModelFormatError(
+            f"{card_path}: languages must be a list of ISO 639-1 codes such as [\"en\"] ({exc})."
+        ) from None
+    return out
 
 
 def _legacy_message(folder: Path) -> str:
@@ -518,11 +573,12 @@ def load_model(path: str | Path | None = None) -> Model:
                 f"{str(files[name])[:12]}...; the file was changed or corrupted. "
                 "Restore it from version control or retrain with `moderation train`."
             )
+    thresholds = _checked_thresholds(card, folder / CARD_FILE)
     try:
         pipeline = load_pipeline(folder)
     except PersistError as exc:
         raise ModelFormatError(f"{exc}; restore the model folder or retrain it.") from None
-    return Model(pipeline, thresholds=card["thresholds"], card=card)
+    return Model(pipeline, thresholds=thresholds, card=card)
 
 
 #: Comments scored with the pickled and the converted pipeline during a conversion: the two
@@ -593,8 +649,8 @@ def convert_legacy_model(path: str | Path, *, keep_legacy: bool = False) -> Path
             f"{str(card.get('model_sha256'))[:12]}...; it was changed or corrupted. Restore it "
             "from version control before converting."
         )
+    thresholds = _checked_thresholds(card, folder / CARD_FILE)
     pipeline = joblib.load(legacy)  # the one place a pickle is read: an explicit, trusted step
-    thresholds = card["thresholds"]
     staging = Path(tempfile.mkdtemp(prefix=".convert-", dir=folder))
     try:
         dump_pipeline(pipeline, staging)

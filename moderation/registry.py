@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from moderation.model import CARD_FILE, models_root, read_card, valid_version_name
+from moderation.model import CARD_FILE, ModelError, models_root, read_card, valid_version_name
 
 __all__ = ["ModelRegistry"]
 
@@ -37,7 +37,7 @@ class ModelRegistry:
             return []
         found = [p for p in self.root.iterdir()
                  if p.is_dir() and not p.name.startswith(".") and (p / CARD_FILE).is_file()]
-        return [p.name for p in sorted(found, key=lambda p: (_card(p).get("created", ""), p.name))]
+        return [p.name for p in sorted(found, key=lambda p: (str(_card(p).get("created", "")), p.name))]
 
     def default_name(self) -> str | None:
         """Name of the current default version, or None when there is none (or when
@@ -76,17 +76,18 @@ class ModelRegistry:
         rows = []
         for name in self.names():
             card = _card(self.root / name)
-            own = card.get("validation_metrics", {}).get("source", {}).get("news_comments", {})
+            own = _get(card, "validation_metrics", "source", "news_comments")
             rows.append(
                 {
                     "name": name,
-                    "created": card.get("created", ""),
+                    "created": str(card.get("created", "")),
                     "default": name == current,
-                    "hostile_f1": own.get("hostile", {}).get("f1"),
-                    "conspiratorial_f1": own.get("conspiratorial", {}).get("f1"),
-                    "labels_files": len(card.get("labels_files", [])),
-                    "gate": (card.get("gate") or {}).get("passed"),
-                    "size_mb": round(card.get("model_bytes", 0) / 1e6, 1),
+                    "hostile_f1": _number(_get(own, "hostile").get("f1")),
+                    "conspiratorial_f1": _number(_get(own, "conspiratorial").get("f1")),
+                    "labels_files": len(card.get("labels_files") or []) if isinstance(
+                        card.get("labels_files") or [], list) else 0,
+                    "gate": _get(card, "gate").get("passed"),
+                    "size_mb": round((_number(card.get("model_bytes")) or 0) / 1e6, 1),
                 }
             )
         return rows
@@ -137,9 +138,21 @@ class ModelRegistry:
             raise
 
 
+def _get(obj: Any, *keys: str) -> dict[str, Any]:
+    """``obj[k1][k2]...`` when each level is a dict, else an empty dict (a hand-edited card
+    must not break the listing)."""
+    for key in keys:
+        obj = obj.get(key) if isinstance(obj, dict) else None
+    return obj if isinstance(obj, dict) else {}
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
 def _card(folder: Path) -> dict[str, Any]:
     """The card of ``folder``, or an empty dict when it cannot be read."""
     try:
         return read_card(folder)
-    except (OSError, ValueError):
+    except (OSError, ValueError, ModelError):
         return {}

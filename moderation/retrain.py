@@ -25,7 +25,7 @@ import pandas as pd
 
 from moderation.evaluate import binary_metrics
 from moderation.features import LABELS
-from moderation.model import Model, load_model, read_card
+from moderation.model import Model, ModelError, load_model, read_card
 from moderation.registry import ModelRegistry
 from moderation.training import TrainConfig, train_model
 
@@ -455,7 +455,7 @@ class Trainer:
             try:
                 saved = read_card(self.registry.path(current)).get("config", {})
                 return TrainConfig(**{k: v for k, v in saved.items() if k in TrainConfig.DEFAULTS})
-            except (FileNotFoundError, TypeError):
+            except (FileNotFoundError, TypeError, ModelError):
                 pass
         return TrainConfig()
 
