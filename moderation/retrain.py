@@ -25,6 +25,7 @@ import pandas as pd
 
 from moderation.evaluate import binary_metrics
 from moderation.features import LABELS
+from moderation.jsonsafe import JSONDepthError, loads_bounded
 from moderation.model import Model, ModelError, load_model, read_card
 from moderation.registry import ModelRegistry
 from moderation.training import TrainConfig, train_model
@@ -123,7 +124,10 @@ def _rows_of(path: Path) -> tuple[list[tuple[int, dict[str, Any]]], list[str]]:
             if not line.strip():
                 continue
             try:
-                obj = json.loads(line)
+                obj = loads_bounded(line)
+            except JSONDepthError as exc:
+                rows.append((n, {"__error__": f"a JSON value {exc}"}))
+                continue
             except json.JSONDecodeError as exc:
                 rows.append((n, {"__error__": f"not valid JSON ({exc.msg})"}))
                 continue

@@ -470,6 +470,14 @@ def create_app(model: Model | str | os.PathLike[str] | None = None, *, token: st
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400 and "parsing the body" in str(exc.detail):
+            # FastAPI's answer when the JSON parser itself fails, e.g. a body nested 100,000 deep
+            path = request.url.path
+            return _error_response(
+                path, 400 if path == PERSPECTIVE_PATH else 422, "invalid_request",
+                "The body could not be parsed as JSON (invalid, or nested too deeply); send one "
+                "JSON object as documented at /docs.",
+            )
         codes = {404: "not_found", 405: "method_not_allowed"}
         return _error_response(
             request.url.path, exc.status_code, codes.get(exc.status_code, "http_error"), str(exc.detail)

@@ -233,6 +233,7 @@ def _read_jsonl(src: _Source, chunk_size: int, progress: _Progress) -> Iterator[
     import pandas as pd
 
     from moderation.cli import CLIError
+    from moderation.jsonsafe import JSONDepthError, loads_bounded
 
     assert src.path is not None
     size = src.path.stat().st_size
@@ -246,7 +247,11 @@ def _read_jsonl(src: _Source, chunk_size: int, progress: _Progress) -> Iterator[
             if not line.strip():
                 continue
             try:
-                record = json.loads(line)
+                record = loads_bounded(line)
+            except JSONDepthError as exc:
+                raise CLIError(
+                    f"{src.name}, line {lineno}: a JSON value {exc}; flatten the record"
+                ) from None
             except json.JSONDecodeError as exc:
                 raise CLIError(
                     f"{src.name}, line {lineno}: not valid JSON ({exc.msg}); each line must be one "

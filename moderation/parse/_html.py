@@ -14,16 +14,16 @@ comments were loaded by script and are not in the file.
 from __future__ import annotations
 
 import functools
-import json
 import re
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from html.parser import HTMLParser as _Tokenizer
 from typing import Any
 
 import lxml.etree as etree
 import lxml.html
 
+from moderation.jsonsafe import JSONDepthError, loads_bounded
 from moderation.parse._model import (
     Comment,
     ParseWarning,
@@ -524,13 +524,8 @@ class _Extract:
                 a = a.get("name") or a.get("alternateName")
             return normalise_ws(a) if isinstance(a, str) else None
 
-        def walk(obj: Any, parent: str | None) -> Iterator[None]:
-            if isinstance(obj, list):
-                for x in obj:
-                    yield from walk(x, parent)
-                return
-            if not isinstance(obj, dict):
-                return
+        def visit(obj: dict[str, Any], parent: str | None) -> str | None:
+            """Record ``obj`` if it is a comment; the parent id of the comments below it."""
             this_parent = parent
             if is_comment(obj):
                 cid = obj.get("@id") or obj.get("identifier") or obj.get("url")
@@ -546,17 +541,32 @@ class _Extract:
                      "has_image": bool(obj.get("image"))}
                 )
                 this_parent = cid
-            for k, v in obj.items():
-                if isinstance(v, (dict, list)):
-                    yield from walk(v, this_parent if k in ("comment", "comments") else parent)
+            return this_parent
+
+        def walk(data: Any) -> None:
+            """Depth-first, in document order, without recursion (JSON-LD may be deep)."""
+            stack: list[tuple[Any, str | None]] = [(data, None)]
+            while stack:
+                obj, parent = stack.pop()
+                if isinstance(obj, list):
+                    stack.extend((x, parent) for x in reversed(obj))
+                elif isinstance(obj, dict):
+                    below = visit(obj, parent)
+                    stack.extend(
+                        (v, below if k in ("comment", "comments") else parent)
+                        for k, v in reversed(list(obj.items())) if isinstance(v, (dict, list))
+                    )
 
         for script in self.root.xpath("//script[@type='application/ld+json']"):
             try:
-                data = json.loads(script.text or "")
+                data = loads_bounded(script.text or "")
+            except JSONDepthError as exc:
+                warnings.warn(f"{self.source}: a JSON-LD block {exc}; it was skipped",
+                              ParseWarning, stacklevel=2)
+                continue
             except ValueError:
                 continue
-            for _ in walk(data, None):
-                pass
+            walk(data)
         return rows
 
 
