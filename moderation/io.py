@@ -6,6 +6,8 @@ so an interrupted or failed write never leaves a half-written table behind.
 
 from __future__ import annotations
 
+import datetime
+import decimal
 import io
 import json
 import math
@@ -15,9 +17,18 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-__all__ = ["READ_FORMATS", "WRITE_FORMATS", "read_table", "table_format", "write_table"]
+__all__ = [
+    "READ_FORMATS",
+    "WRITE_FORMATS",
+    "arrow_to_pandas",
+    "frame_from_records",
+    "read_table",
+    "table_format",
+    "write_table",
+]
 
 #: Extension -> format name.
 WRITE_FORMATS = {
@@ -47,18 +58,24 @@ def table_format(path: str | os.PathLike[str], formats: dict[str, str] = WRITE_F
 
 
 def _json_default(value: Any) -> Any:
-    """Make numpy and pandas scalars JSON-serialisable."""
+    """Make numpy and pandas scalars, dates and arrays JSON-serialisable."""
+    if isinstance(value, (datetime.datetime, datetime.date, datetime.time)):
+        return value.isoformat()  # pd.Timestamp too
+    if isinstance(value, (datetime.timedelta, decimal.Decimal)):
+        return str(value)
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value).decode("utf-8", errors="replace")
+    if hasattr(value, "tolist"):  # numpy arrays and scalars
+        return _clean(value.tolist())
     if hasattr(value, "item"):
-        return value.item()
-    if isinstance(value, pd.Timestamp):
-        return value.isoformat()
+        return _clean(value.item())
     raise TypeError(f"cannot write a {type(value).__name__} to JSONL")
 
 
 def _clean(value: Any) -> Any:
     if value is None or value is pd.NA or value is pd.NaT:
         return None
-    if isinstance(value, float) and math.isnan(value):
+    if isinstance(value, (float, np.floating)) and math.isnan(value):
         return None
     return value
 
@@ -116,6 +133,95 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike[str] | None) -> None:
         raise
 
 
+_INT64 = (-(2**63), 2**63 - 1)
+
+
+def frame_from_records(records: list[dict[str, Any]]) -> pd.DataFrame:
+    """A table of JSON records whose values come through unchanged.
+
+    pandas turns an integer column with a missing value into floats, so an id such as
+    9007199254740993 would come back as 9007199254740992.0 and no longer join to its comment.
+    Here such a column becomes a nullable integer column (``Int64``), or keeps the Python
+    integers themselves (``object``) when they do not fit in 64 bits; other columns are
+    pandas' usual types.
+
+    Parameters
+    ----------
+    records : list of dict
+        Parsed JSON objects, one per row.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    df = pd.DataFrame.from_records(records)
+    for col in df.columns:
+        if df[col].dtype.kind != "f":
+            continue
+        values = [r.get(col) for r in records]
+        present = [v for v in values if v is not None]
+        if not present or not all(type(v) is int for v in present):
+            continue
+        if all(_INT64[0] <= v <= _INT64[1] for v in present):
+            df[col] = pd.array(values, dtype="Int64")
+        else:
+            df[col] = pd.Series(values, index=df.index, dtype=object)
+    return df
+
+
+def _arrow_types(arrow_type: Any) -> Any:
+    """pandas dtype for an Arrow type when it must change to keep values exact (integers and
+    booleans with nulls would otherwise become floats or objects); None keeps the default."""
+    import pyarrow as pa
+
+    if pa.types.is_integer(arrow_type):
+        return pd.api.types.pandas_dtype(str(arrow_type).replace("int", "Int").replace("uInt", "UInt"))
+    if pa.types.is_boolean(arrow_type):
+        return pd.BooleanDtype()
+    return None
+
+
+def arrow_to_pandas(table: Any) -> pd.DataFrame:
+    """An Arrow table or record batch as a DataFrame, integer and boolean columns kept exact
+    (nullable ``Int64``/``boolean`` instead of floats when they hold nulls).
+
+    Parameters
+    ----------
+    table : pyarrow.Table or pyarrow.RecordBatch
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    return table.to_pandas(types_mapper=_arrow_types)
+
+
+def _read_jsonl(p: Path, dtype: Any) -> pd.DataFrame:
+    from moderation.jsonsafe import loads_bounded
+
+    records = []
+    with open(p, encoding="utf-8-sig") as fh:
+        for lineno, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = loads_bounded(line)
+            except ValueError as exc:
+                raise ValueError(f"line {lineno}: {exc}") from None
+            if not isinstance(record, dict):
+                raise ValueError(f"line {lineno}: a JSON {type(record).__name__}, not an object")
+            records.append(record)
+    df = frame_from_records(records)
+    if dtype is not None:
+        kinds = dtype if isinstance(dtype, dict) else dict.fromkeys(df.columns, dtype)
+        for col, kind in kinds.items():
+            if col in df.columns:
+                df[col] = pd.Series([v if v is None or v is pd.NA or (isinstance(v, float) and v != v)
+                                     else kind(v) for v in df[col].astype(object)],
+                                    index=df.index, dtype=object)
+    return df
+
+
 def read_table(path: str | os.PathLike[str], *, dtype: Any = None) -> pd.DataFrame:
     """Read a table written by :func:`write_table` or by hand.
 
@@ -131,6 +237,8 @@ def read_table(path: str | os.PathLike[str], *, dtype: Any = None) -> pd.DataFra
     -------
     pandas.DataFrame
         Only empty cells are missing values: texts such as ``"NA"`` or ``"null"`` stay strings.
+        Integer columns stay integers when some values are missing (nullable ``Int64``), so
+        ids keep every digit.
 
     Raises
     ------
@@ -148,11 +256,11 @@ def read_table(path: str | os.PathLike[str], *, dtype: Any = None) -> pd.DataFra
         raise FileNotFoundError(f"{p}: no such file; check the path")
     try:
         if fmt == "parquet":
-            return pd.read_parquet(p)
+            import pyarrow.parquet as pq
+
+            return arrow_to_pandas(pq.read_table(p))
         if fmt == "jsonl":
-            if p.stat().st_size == 0:
-                return pd.DataFrame()
-            return pd.read_json(p, lines=True, dtype=dtype if dtype is not None else False, encoding="utf-8")
+            return _read_jsonl(p, dtype)
         sep = "\t" if fmt == "tsv" else ","
         return pd.read_csv(p, sep=sep, encoding="utf-8-sig", **csv_opts)
     except pd.errors.EmptyDataError:

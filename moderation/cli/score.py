@@ -230,9 +230,9 @@ def _read_csv(src: _Source, sep: str, chunk_size: int, progress: _Progress) -> I
 
 
 def _read_jsonl(src: _Source, chunk_size: int, progress: _Progress) -> Iterator[pd.DataFrame]:
-    import pandas as pd
 
     from moderation.cli import CLIError
+    from moderation.io import frame_from_records
     from moderation.jsonsafe import JSONDepthError, loads_bounded
 
     assert src.path is not None
@@ -265,11 +265,11 @@ def _read_jsonl(src: _Source, chunk_size: int, progress: _Progress) -> Iterator[
             records.append(record)
             if len(records) >= chunk_size:
                 progress.update_to(fh.tell())
-                yield pd.DataFrame.from_records(records)
+                yield frame_from_records(records)
                 records = []
         progress.update_to(size)
     if records:
-        yield pd.DataFrame.from_records(records)
+        yield frame_from_records(records)
 
 
 def _read_parquet(src: _Source, chunk_size: int, progress: _Progress) -> Iterator[pd.DataFrame]:
@@ -277,6 +277,7 @@ def _read_parquet(src: _Source, chunk_size: int, progress: _Progress) -> Iterato
     import pyarrow.parquet as pq
 
     from moderation.cli import CLIError
+    from moderation.io import arrow_to_pandas
 
     try:
         pf = pq.ParquetFile(src.path)
@@ -285,7 +286,7 @@ def _read_parquet(src: _Source, chunk_size: int, progress: _Progress) -> Iterato
         for batch in pf.iter_batches(batch_size=chunk_size):
             done += batch.num_rows
             progress.update_to(done)
-            yield batch.to_pandas()
+            yield arrow_to_pandas(batch)
     except (pa.ArrowException, OSError) as exc:
         raise CLIError(f"{src.name}: malformed Parquet ({_one_line(exc)}); fix the file or export it again") from None
 
@@ -511,12 +512,11 @@ class _Writer:
         self.rows += len(df)
 
     def _write_jsonl(self, df: pd.DataFrame) -> None:
-        if df.empty:
-            return
-        text = df.to_json(
-            orient="records", lines=True, force_ascii=False, date_format="iso", double_precision=15
-        )
-        self.handle.write(text if text.endswith("\n") else text + "\n")
+        """One JSON object per row, every value exact (integers of any size, floats as
+        ``repr`` writes them, missing values as null)."""
+        from moderation.io import _write_jsonl
+
+        _write_jsonl(df, self.handle)
 
     def _write_parquet(self, df: pd.DataFrame, source: str) -> None:
         import pyarrow as pa
