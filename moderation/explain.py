@@ -27,7 +27,13 @@ from typing import Any
 
 import numpy as np
 
-from moderation.features import LABELS, STREAM_TOKENS, WORD_TOKEN_PATTERN, CategoryNgramVectorizer
+from moderation.features import (
+    LABELS,
+    SKIP_WINDOW,
+    STREAM_TOKENS,
+    WORD_TOKEN_PATTERN,
+    CategoryNgramVectorizer,
+)
 from moderation.normalize import (
     _LEAD_PUNCT,
     _LEET,
@@ -251,6 +257,14 @@ def _occurrences(kind: str, vec: Any, w: _Words) -> dict[str, set[tuple[int, int
                     gram = " ".join(mapped[i : i + n])
                     if gram in vocab:
                         out.setdefault(gram, set()).add((i, i + n))
+        cats = [i for i, m in enumerate(marked) if m]
+        for a, i in enumerate(cats):  # skip-pairs: the words from the first to the second
+            for j in cats[a + 1 :]:
+                if j - i > SKIP_WINDOW:
+                    break
+                gram = f"{mapped[i]}~{mapped[j]}"
+                if j - i > 1 and gram in vocab:
+                    out.setdefault(gram, set()).add((i, j + 1))
     else:  # char_wb n-grams live inside one whitespace piece of the normalised text
         for piece, i, j in w.pieces:
             if i == j:
