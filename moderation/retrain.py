@@ -142,7 +142,9 @@ def _rows_of(path: Path) -> tuple[list[tuple[int, dict[str, Any]]], list[str]]:
     first = text.lstrip().partition("\n")[0]
     if delimiter == "," and "," not in first and ";" in first:
         delimiter = ";"  # spreadsheets in some locales save CSV with semicolons
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    # strict: a quote that is never closed, or closed in the middle of a cell, is an error
+    # instead of silently turning the rest of the file into one cell
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     header: list[str] | None = None
     rows = []
     while True:
@@ -152,7 +154,12 @@ def _rows_of(path: Path) -> tuple[list[tuple[int, dict[str, Any]]], list[str]]:
         except StopIteration:
             break
         except csv.Error as exc:
-            rows.append((start, {"__error__": f"not valid CSV ({exc})"}))
+            # the reader cannot tell where the damaged record ends: everything after it is unread
+            rows.append((start, {"__error__": (
+                f"not valid CSV from here to line {reader.line_num} ({exc}): a quote (\") opens a cell "
+                "that is never closed properly; quote the whole cell and double every quote inside "
+                'it ("say ""hi"""), or remove the stray quote. The rest of the file was not read'),
+                "__fatal__": True}))
             break
         if not any(cell.strip() for cell in record):
             continue  # blank line
@@ -228,7 +235,7 @@ def load_labels(
             continue
         for line, row in rows:
             if "__error__" in row:
-                problems.append(Problem(name, line, row["__error__"]))
+                problems.append(Problem(name, line, row["__error__"], fatal=bool(row.get("__fatal__"))))
                 continue
             text = row.get("text")
             text = "" if _is_missing(text) else str(text)
