@@ -26,11 +26,13 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 
 from moderation.lexicon import (
     CATEGORIES,
+    CONDEMN_WORDS,
     CONSPIRACY_WORDS,
     GROUP_WORDS,
     HATE_WORDS,
     MORE_GROUP_WORDS,
     NEGATIONS,
+    REPORT_WORDS,
     YOU_WORDS,
 )
 from moderation.normalize import (
@@ -206,16 +208,16 @@ class TextFeatures(FeatureUnion):
         ``self.transform(normalizer.transform(X))`` but with one cache lookup per raw token."""
         if not self._fast_ok() or not hasattr(normalizer, "vocabulary_"):
             return self.transform(normalizer.transform(X))
-        if "category" in dict(self.transformer_list):
+        if len(self.transformer_list) > 3:
             return self.transform(normalizer.transform(X))
         return self._fused(list(X), normalizer)
 
     def _with_category(self, base, docs: list[str]):
         """Append the category stream's block, when the union has one, to the fused blocks."""
-        category = dict(self.transformer_list).get("category")
-        if category is None:
+        extra = [vec.transform(docs) for _, vec in self.transformer_list[3:]]
+        if not extra:
             return base
-        return sparse.hstack([base, category.transform(docs)], format="csr")
+        return sparse.hstack([base, *extra], format="csr")
 
     def _fused(self, docs: list[str], normalizer: TextNormalizer | None):
         parts = dict(self.transformer_list)
@@ -433,6 +435,8 @@ def _bigrams(wids: array, wptr: list[int], n_rows: int, keys: np.ndarray, cols: 
 #: Category tokens of the category stream (upper case: normalised text is lower case, so
 #: they never collide with a word), in priority order for words in several categories.
 _STREAM_CATEGORIES: tuple[tuple[str, frozenset[str]], ...] = (
+    ("CONDEMN", CONDEMN_WORDS),
+    ("REPORT", REPORT_WORDS),
     ("SLUR", CATEGORIES["slur"]),
     ("DEHUM", CATEGORIES["dehumanising"]),
     ("VIOLENT", CATEGORIES["violence"]),

@@ -147,7 +147,24 @@ NEGATIONS: frozenset[str] = frozenset({
 HATE_WORDS: frozenset[str] = frozenset({
     "hate", "hates", "hated", "hating", "hatred", "loathe", "loathes", "loathing", "despise",
     "despises", "detest", "detests", "abhor", "abhors", "disgust", "disgusts", "disgusted",
-    "sickening", "revolting", "repulsive", "vile",
+    "sickening", "revolting", "repulsive",
+})
+
+#: Words that report or quote what someone said ("calling them rats", "his remarks"): abuse
+#: next to these is often being reported or condemned, not meant.
+REPORT_WORDS: frozenset[str] = frozenset({
+    "calling", "call", "called", "calls", "saying", "say", "said", "says", "claim", "claims",
+    "claiming", "describing", "described", "labelling", "labeling", "branding", "referring",
+    "remark", "remarks", "comment", "comments", "tweet", "tweets", "post", "posts", "chant",
+    "chants", "chanting", "slur", "slurs", "language", "rhetoric", "words", "quote", "quoted",
+})
+
+#: Words that condemn ("that is vile", "shameful", "racist"): counter-speech leans on them.
+CONDEMN_WORDS: frozenset[str] = frozenset({
+    "disgusting", "vile", "shameful", "unacceptable", "racist", "racism", "bigoted", "bigotry",
+    "bigot", "bigots", "hateful", "appalling", "abhorrent", "ashamed", "deplorable",
+    "outrageous", "dehumanising", "dehumanizing", "xenophobic", "homophobic", "transphobic",
+    "antisemitic", "misogynistic", "sexist", "condemn", "condemned", "reported", "report",
 })
 
 #: Emoji that carry abuse in comments, read as the word they stand for ("Xs = 🐀🐀🐀").

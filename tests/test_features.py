@@ -178,3 +178,12 @@ def test_source_offsets_keep_a_source_style_from_standing_in_for_the_label() -> 
     assert plain.estimators_[0].coef_[0, 0] > 1.0
     assert abs(offsets.estimators_[0].coef_[0, 0]) < 0.5 * plain.estimators_[0].coef_[0, 0]
     assert offsets.decision_function(X).shape == (n,)
+
+
+def test_category_stream_marks_reported_and_condemned_abuse() -> None:
+    from moderation.features import category_ngrams
+    from moderation.normalize import normalize
+
+    counter = category_ngrams(normalize("Calling refugees vermin is disgusting."))
+    assert "REPORT GROUP DEHUM" in counter and "DEHUM is CONDEMN" in counter
+    assert "GROUP are CONDEMN" in category_ngrams(normalize("gays are disgusting"))
