@@ -193,14 +193,17 @@ def test_malformed_csv_exits_2_and_keeps_existing_output(run, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv", "out.csv"]  # no temp left
 
 
-def test_malformed_jsonl_names_the_line(run, tmp_path):
+def test_malformed_jsonl_lines_are_kept_as_rows_naming_the_line(run, tmp_path):
     src = tmp_path / "bad.jsonl"
-    src.write_text('{"text": "fine"}\n{"text": "broken\n')
-    code, _, err = run(str(src), "-o", str(tmp_path / "o.csv"))
-    assert code == 2 and "line 2" in err and "not valid JSON" in err
-    src.write_text('{"text": "fine"}\n["a list"]\n')
-    code, _, err = run(str(src))
-    assert code == 2 and "line 2" in err and "not an object" in err
+    src.write_text('{"text": "fine"}\n{"text": "broken\n["a list"]\n{"text": "also fine"}\n')
+    out = tmp_path / "o.csv"
+    code, _, err = run(str(src), "-o", str(out))
+    assert code == 0 and "2 rows with errors" in err
+    got = _read(out)
+    assert got["text"].tolist()[::3] == ["fine", "also fine"]
+    assert f"{src}, line 2: not valid JSON" in got["error"][1]
+    assert f"{src}, line 3: a JSON list, not an object" in got["error"][2]
+    assert got["hostile_score"].isna().tolist() == [False, True, True, False]
 
 
 def test_malformed_parquet_exits_2(run, tmp_path):
@@ -303,7 +306,10 @@ def test_several_inputs_go_to_one_output(run, tmp_path):
     assert code == 0 and "12 rows scored" in err
     assert len(_read(out)) == 12
     code, _, err = run(str(COMMENTS), str(DATA / "page.txt"), "-o", str(out))
-    assert code == 2 and "score the inputs separately" in err
+    assert code == 0  # one table with the columns of both inputs
+    got = _read(out)
+    assert list(got.columns)[:4] == ["id", "author", "text", "likes"]
+    assert {"parent_id", "position", "source"} <= set(got.columns) and len(got) == 9
 
 
 def test_empty_csv_gives_an_empty_table(run, tmp_path):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from moderation.cli import main
@@ -33,12 +34,14 @@ def test_a_deep_jsonl_line_is_reported_not_a_traceback(tiny_model_path: Path, tm
                                                       capsys: pytest.CaptureFixture) -> None:
     src = tmp_path / "in.jsonl"
     src.write_text('{"text": "hello"}\n{"text": "x", "meta": ' + DEEP + "}\n")
-    code = main(["score", str(src), "--model", str(tiny_model_path), "-o", str(tmp_path / "o.csv"),
-                 "--no-progress"])
+    out = tmp_path / "o.csv"
+    code = main(["score", str(src), "--model", str(tiny_model_path), "-o", str(out), "--no-progress"])
     err = capsys.readouterr().err
     assert "RecursionError" not in err and "Traceback" not in err
-    assert "line 2" in err and "nested deeper than 100 levels" in err
-    assert code in (0, 2)
+    assert code == 0 and "1 rows with errors" in err  # the line is kept as a row (item 7)
+    got = pd.read_csv(out)
+    assert got["error"][1] == (f"{src}, line 2: a JSON value nested deeper than 100 levels; the row "
+                               "was not scored")
 
 
 def test_a_deep_labels_line_is_a_problem_at_file_and_line(tmp_path: Path) -> None:

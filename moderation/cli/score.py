@@ -1,10 +1,13 @@
 """``moderation score INPUT... [-o OUT]``: add HOSTILE/CONSPIRATORIAL scores to a table of comments.
 
 Inputs are streamed in chunks (CSV/TSV via pandas, JSONL line by line, Parquet by record batch),
-so a file of any size is scored in bounded memory. Bad rows are kept with an ``error`` column;
-a malformed file stops the run with a one-line message. The output is written to a temporary
-file beside the target and renamed at the end, so a failed run never replaces an existing file
-with a partial one.
+so a file of any size is scored in bounded memory. No row is dropped: rows that cannot be read
+or scored (a CSV line with extra cells, a JSONL line that is not an object, a missing text) are
+kept with an ``error`` column; only a file that cannot be read at all (a broken header, an
+unterminated quote) stops the run with a one-line message. The columns of every input are found
+before scoring (:func:`_plan`), so every chunk is written with the same columns and types. The
+output is written to a temporary file beside the target and renamed at the end, so a failed run
+never replaces an existing file with a partial one.
 """
 
 from __future__ import annotations
@@ -44,6 +47,11 @@ SCORE_COLUMNS = (
 
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 UNDECODABLE = "text is not valid UTF-8; re-save the file as UTF-8"
+#: Internal column a reader fills for a row it could not read (a CSV line with too many cells,
+#: a JSONL line that is not a JSON object): the row is kept, unscored, with this as its
+#: ``error``. Never written out.
+READ_ERROR = "\x00moderation:read-error"
+_BAD_LINE_RE = re.compile(r"Skipping line (\d+): expected (\d+) fields?, saw (\d+)")
 
 
 def _threshold(value: str) -> float:
@@ -199,6 +207,62 @@ class _Progress:
             self.bar = None
 
 
+class _BadRecords:
+    """Fetches the records pandas skipped (lines with too many cells) from a second pass over
+    the file with the csv module, which numbers records the way pandas does (a blank line is
+    one, a quoted cell over several lines is one)."""
+
+    def __init__(self, path: Path, sep: str) -> None:
+        self.path = path
+        self.sep = sep
+        self.handle: Any = None
+        self.reader: Any = None
+        self.record = 0
+
+    def fetch(self, number: int) -> tuple[int, list[str]]:
+        """Physical line and cells of record ``number`` (1-based, the header is 1)."""
+        import csv
+
+        if self.reader is None:
+            self.handle = open(self.path, encoding="utf-8-sig", errors="surrogateescape", newline="")
+            self.reader = csv.reader(self.handle, delimiter=self.sep)
+        cells: list[str] = []
+        start = self.reader.line_num + 1
+        limit = csv.field_size_limit(sys.maxsize)  # pandas reads cells of any size; so must this
+        try:
+            while self.record < number:
+                start = self.reader.line_num + 1
+                try:
+                    cells = next(self.reader, [])
+                except csv.Error:
+                    cells = []
+                self.record += 1
+        finally:
+            csv.field_size_limit(limit)
+        return start, cells
+
+    def close(self) -> None:
+        if self.handle is not None:
+            self.handle.close()
+
+
+def _bad_rows(columns: list[Any], found: list[tuple[int, int, int]], records: _BadRecords,
+              name: str) -> pd.DataFrame:
+    """Rows for the lines pandas skipped: their cells by position, unscored, with an error."""
+    import pandas as pd
+
+    rows = []
+    for number, expected, saw in found:
+        line, cells = records.fetch(number)
+        row: dict[Any, Any] = dict(zip(columns, cells, strict=False))
+        row[READ_ERROR] = (
+            f"{name}, line {line}: {saw} cells but the header has {expected} (is a separator in "
+            "the text not quoted?); the row was not scored"
+        )
+        rows.append(row)
+    return pd.DataFrame(rows, columns=[*columns, READ_ERROR], dtype=object)
+
+
 def _read_csv(src: _Source, sep: str, chunk_size: int, progress: _Progress) -> Iterator[pd.DataFrame]:
     import pandas as pd
 
@@ -207,6 +271,7 @@ def _read_csv(src: _Source, sep: str, chunk_size: int, progress: _Progress) -> I
     assert src.path is not None
     fmt = "TSV" if sep == "\t" else "CSV"
     size = src.path.stat().st_size
+    records = _BadRecords(src.path, sep)
     with open(src.path, "rb") as fh:
         progress.start(src.name, size, "B")
         try:
@@ -219,55 +284,79 @@ def _read_csv(src: _Source, sep: str, chunk_size: int, progress: _Progress) -> I
                 encoding="utf-8-sig",
                 encoding_errors="surrogateescape",
                 chunksize=chunk_size,
+                on_bad_lines="warn",  # kept below as rows with an error, never dropped
             )
-            for chunk in reader:
+            columns: list[Any] | None = None
+            while True:
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always", pd.errors.ParserWarning)
+                    chunk = next(reader, None)
+                found = [
+                    (int(m[0]), int(m[1]), int(m[2]))
+                    for w in caught if issubclass(w.category, pd.errors.ParserWarning)
+                    for m in _BAD_LINE_RE.findall(str(w.message))
+                ]
+                if chunk is not None:
+                    columns = list(chunk.columns)
+                elif columns is None:
+                    columns = list(getattr(reader, "orig_names", None) or [])
+                if found:
+                    bad = _bad_rows(columns, found, records, src.name)
+                    chunk = bad if chunk is None else pd.concat([chunk, bad], ignore_index=True)
+                if chunk is None:
+                    break
                 progress.update_to(fh.tell())
                 yield chunk
         except pd.errors.EmptyDataError:
             return
         except (pd.errors.ParserError, ValueError) as exc:
             raise CLIError(f"{src.name}: malformed {fmt} ({_one_line(exc)}); fix the file or export it again") from None
+        finally:
+            records.close()
 
 
-def _read_jsonl(src: _Source, chunk_size: int, progress: _Progress) -> Iterator[pd.DataFrame]:
-
-    from moderation.cli import CLIError
-    from moderation.io import frame_from_records
+def _jsonl_record(line: str, lineno: int, name: str) -> dict[str, Any]:
+    """One JSONL line as a record, or a record holding only the reason it cannot be read."""
     from moderation.jsonsafe import JSONDepthError, loads_bounded
 
-    assert src.path is not None
-    size = src.path.stat().st_size
-    records: list[dict[str, Any]] = []
-    with open(src.path, "rb") as fh:
-        progress.start(src.name, size, "B")
+    try:
+        record = loads_bounded(line)
+    except JSONDepthError as exc:
+        return {READ_ERROR: f"{name}, line {lineno}: a JSON value {exc}; the row was not scored"}
+    except json.JSONDecodeError as exc:
+        return {READ_ERROR: f"{name}, line {lineno}: not valid JSON ({exc.msg}); the row was not scored"}
+    if not isinstance(record, dict):
+        return {READ_ERROR: f"{name}, line {lineno}: a JSON {type(record).__name__}, not an object "
+                            'such as {"text": "..."}; the row was not scored'}
+    record.pop(READ_ERROR, None)
+    return record
+
+
+def _jsonl_lines(path: Path) -> Iterator[tuple[int, str, int]]:
+    """(line number, decoded line, bytes read so far) of every non-blank line of a JSONL file."""
+    with open(path, "rb") as fh:
         for lineno, raw in enumerate(fh, start=1):
             line = raw.decode("utf-8", errors="surrogateescape")
             if lineno == 1:
                 line = line.removeprefix("\ufeff")
-            if not line.strip():
-                continue
-            try:
-                record = loads_bounded(line)
-            except JSONDepthError as exc:
-                raise CLIError(
-                    f"{src.name}, line {lineno}: a JSON value {exc}; flatten the record"
-                ) from None
-            except json.JSONDecodeError as exc:
-                raise CLIError(
-                    f"{src.name}, line {lineno}: not valid JSON ({exc.msg}); each line must be one "
-                    "JSON object"
-                ) from None
-            if not isinstance(record, dict):
-                raise CLIError(
-                    f"{src.name}, line {lineno}: a JSON {type(record).__name__}, not an object; "
-                    'each line must be one JSON object such as {"text": "..."}'
-                )
-            records.append(record)
-            if len(records) >= chunk_size:
-                progress.update_to(fh.tell())
-                yield frame_from_records(records)
-                records = []
-        progress.update_to(size)
+            if line.strip():
+                yield lineno, line, fh.tell()
+
+
+def _read_jsonl(src: _Source, chunk_size: int, progress: _Progress) -> Iterator[pd.DataFrame]:
+    from moderation.io import frame_from_records
+
+    assert src.path is not None
+    size = src.path.stat().st_size
+    records: list[dict[str, Any]] = []
+    progress.start(src.name, size, "B")
+    for lineno, line, done in _jsonl_lines(src.path):
+        records.append(_jsonl_record(line, lineno, src.name))
+        if len(records) >= chunk_size:
+            progress.update_to(done)
+            yield frame_from_records(records)
+            records = []
+    progress.update_to(size)
     if records:
         yield frame_from_records(records)
 
@@ -356,11 +445,21 @@ def row_error(text: Any) -> str | None:
 
     if text is None or text is pd.NA or (isinstance(text, float) and text != text):
         return "missing text"
-    if isinstance(text, bytes) or (isinstance(text, str) and _SURROGATE_RE.search(text)):
+    if isinstance(text, (bytes, bytearray)):  # a binary column (Parquet): fine if it is UTF-8
+        try:
+            text = bytes(text).decode("utf-8")
+        except UnicodeDecodeError:
+            return UNDECODABLE
+    if isinstance(text, str) and _SURROGATE_RE.search(text):
         return UNDECODABLE
     if not isinstance(text, str):
         return f"text is {type(text).__name__}, not a string"
     return None
+
+
+def _as_text(text: Any) -> str:
+    """A text :func:`row_error` accepted, as ``str`` (UTF-8 bytes decoded)."""
+    return bytes(text).decode("utf-8") if isinstance(text, (bytes, bytearray)) else text
 
 
 @dataclass
@@ -384,8 +483,9 @@ def score_chunk(
     """The chunk with the score columns, ``language``, ``reasons`` (if ``explain``) and
     ``error`` appended.
 
-    Rows that cannot be scored keep NaN scores, empty flags and a message in ``error``; rows in
-    a language the model does not support get NaN scores and False flags (see
+    Rows that cannot be scored keep NaN scores, empty flags and a message in ``error`` (a row
+    the reader could not read carries its reason in the internal :data:`READ_ERROR` column);
+    rows in a language the model does not support get NaN scores and False flags (see
     :meth:`moderation.model.Model.score`).
     """
     import numpy as np
@@ -394,10 +494,11 @@ def score_chunk(
     from moderation.api import reasons_for
 
     texts = chunk[text_col].tolist() if text_col in chunk.columns else [None] * len(chunk)
-    errors = [row_error(t) for t in texts]
+    unread = chunk[READ_ERROR].tolist() if READ_ERROR in chunk.columns else [None] * len(chunk)
+    errors = [u if isinstance(u, str) else row_error(t) for t, u in zip(texts, unread, strict=True)]
     ok = np.array([e is None for e in errors], dtype=bool)
-    valid = [t for t, good in zip(texts, ok, strict=True) if good]
-    out = chunk.copy()
+    valid = [_as_text(t) for t, good in zip(texts, ok, strict=True) if good]
+    out = chunk.drop(columns=[READ_ERROR]) if READ_ERROR in chunk.columns else chunk.copy()
     flags: dict[str, np.ndarray] = {}
     scores = model.score(valid) if valid else None
     for label in LABELS:
@@ -420,7 +521,7 @@ def score_chunk(
             if not ok[i]:
                 reasons.append(None)
                 continue
-            found = reasons_for(model, text, {label: bool(flags[label][i]) for label in LABELS})
+            found = reasons_for(model, _as_text(text), {label: bool(flags[label][i]) for label in LABELS})
             reasons.append(json.dumps(found, ensure_ascii=False) if found else None)
         out["reasons"] = pd.Series(reasons, index=out.index, dtype=object)
     out["error"] = pd.Series(errors, index=out.index, dtype=object)
@@ -446,16 +547,202 @@ def _clean_strings(df: pd.DataFrame, *, nested: bool) -> pd.DataFrame:
     return df
 
 
-class _Writer:
-    """Writes chunks to a temporary file beside the target (or to stdout) and renames it at the end."""
+# --------------------------------------------------------------------------- layout
+@dataclass
+class _Layout:
+    """The columns of every input, known before scoring, so every chunk is written with the
+    same columns (and, for Parquet, the same types) whatever keys or types it happens to hold."""
 
-    def __init__(self, path: str | None):
+    #: Per input name: its columns, in order.
+    columns: dict[str, list[Any]] = field(default_factory=dict)
+    #: Per column: an Arrow type that holds every value the inputs have in it.
+    types: dict[Any, Any] = field(default_factory=dict)
+
+    def add(self, name: str, columns: list[Any], types: dict[Any, Any]) -> None:
+        self.columns[name] = columns
+        for col in columns:
+            self.types[col] = _merge_types(self.types.get(col), types.get(col))
+
+    def union(self) -> list[Any]:
+        """Every input column, in order of first appearance."""
+        return list(dict.fromkeys(c for cols in self.columns.values() for c in cols))
+
+
+def _merge_types(a: Any, b: Any) -> Any:
+    """One Arrow type for a column holding values of types ``a`` and ``b`` (text if they differ)."""
+    import pyarrow as pa
+
+    if a is None or pa.types.is_null(a):
+        return b if b is not None else pa.null()
+    if b is None or pa.types.is_null(b) or a.equals(b):
+        return a
+    if pa.types.is_integer(a) and pa.types.is_integer(b):
+        return pa.int64()
+    if all(pa.types.is_integer(t) or pa.types.is_floating(t) for t in (a, b)):
+        return pa.float64()
+    return pa.string()
+
+
+_EXACT_FLOAT = 2**53
+
+
+def _json_types(kinds: dict[Any, set[str]]) -> dict[Any, Any]:
+    """Arrow type per JSONL key from the kinds of values seen (see :func:`_kind`)."""
+    import pyarrow as pa
+
+    out: dict[Any, Any] = {}
+    for key, seen in kinds.items():
+        if not seen:
+            out[key] = pa.null()
+        elif seen == {"bool"}:
+            out[key] = pa.bool_()
+        elif seen - {"wide"} == {"int"}:
+            out[key] = pa.int64()
+        elif seen <= {"int", "float"}:  # no integer a float would round
+            out[key] = pa.float64()
+        else:  # text, nested values, integers too big for int64 (or a float), or a mix
+            out[key] = pa.string()
+    return out
+
+
+def _kinds(value: Any) -> tuple[str, ...]:
+    """Kinds of one JSON value: bool, int (plus wide beyond 2**53, where floats round),
+    bigint (beyond int64), float, str or nested."""
+    if value is None:
+        return ()
+    if isinstance(value, bool):
+        return ("bool",)
+    if isinstance(value, int):
+        if not -(2**63) <= value < 2**63:
+            return ("bigint",)
+        return ("int",) if -_EXACT_FLOAT <= value <= _EXACT_FLOAT else ("int", "wide")
+    if isinstance(value, float):
+        return ("float",)
+    return ("str",) if isinstance(value, str) else ("nested",)
+
+
+def _source_layout(src: _Source) -> tuple[list[Any], dict[Any, Any]]:
+    """Columns and Arrow types of one input, read without scoring it (a JSONL file is read once
+    more: a key may first appear on its last line)."""
+    import pandas as pd
+    import pyarrow as pa
+
+    from moderation.cli import CLIError
+
+    if src.kind == "stdin":
+        return ["text"], {"text": pa.string()}
+    if src.kind == "page":
+        from moderation.parse import COLUMNS
+
+        types = {c: pa.string() for c in COLUMNS}
+        types.update(position=pa.int64(), has_image=pa.bool_())
+        return list(COLUMNS), types
+    assert src.path is not None
+    if src.kind in ("csv", "tsv"):
+        try:
+            head = pd.read_csv(src.path, sep="\t" if src.kind == "tsv" else ",", nrows=0, dtype=object,
+                               encoding="utf-8-sig", encoding_errors="surrogateescape")
+        except pd.errors.EmptyDataError:
+            return [], {}
+        except (pd.errors.ParserError, ValueError) as exc:
+            raise CLIError(f"{src.name}: malformed {src.kind.upper()} header ({_one_line(exc)}); fix "
+                           "the file or export it again") from None
+        return list(head.columns), {c: pa.string() for c in head.columns}
+    if src.kind == "parquet":
+        import pyarrow.parquet as pq
+
+        try:
+            schema = pq.ParquetFile(src.path).schema_arrow
+        except (pa.ArrowException, OSError) as exc:
+            raise CLIError(f"{src.name}: malformed Parquet ({_one_line(exc)}); fix the file or "
+                           "export it again") from None
+        return list(schema.names), {f.name: f.type for f in schema}
+    kinds: dict[Any, set[str]] = {}
+    for lineno, line, _ in _jsonl_lines(src.path):
+        for key, value in _jsonl_record(line, lineno, src.name).items():
+            kinds.setdefault(key, set()).update(_kinds(value))
+    kinds.pop(READ_ERROR, None)
+    return list(kinds), _json_types(kinds)
+
+
+def _plan(sources: list[_Source], args: argparse.Namespace, added: list[str]) -> tuple[_Layout, dict[str, Any]]:
+    """The layout of all inputs and each input's text column; refuses, before any scoring, an
+    input whose columns clash with the added ones (unless ``--overwrite``)."""
+    import pyarrow as pa
+
+    from moderation.cli import CLIError
+
+    layout = _Layout()
+    text_cols: dict[str, Any] = {}
+    for src in sources:
+        columns, types = _source_layout(src)
+        if src.kind != "page" or columns:
+            if columns or src.kind not in ("csv", "tsv"):
+                text_cols[src.name] = _text_column(columns, args.text_column, src.name)
+        clash = [c for c in added if c in columns and c != text_cols.get(src.name)]
+        if clash and not args.overwrite:
+            raise CLIError(
+                f"{src.name}: already has column(s) {', '.join(map(str, clash))}; pass --overwrite "
+                "to replace them, or rename them first"
+            )
+        kept = [c for c in columns if c not in added or c == text_cols.get(src.name)]
+        layout.add(src.name, kept, types)
+    score_types = {"hostile_score": pa.float64(), "conspiratorial_score": pa.float64(),
+                   "hostile_flag": pa.bool_(), "conspiratorial_flag": pa.bool_(),
+                   "language": pa.string(), "reasons": pa.string(), "error": pa.string()}
+    for col in added:
+        layout.types[col] = score_types[col]
+    return layout, text_cols
+
+
+# --------------------------------------------------------------------------- output
+def _py(value: Any) -> Any:
+    """A cell as a plain Python value; missing values (None, NaN, NA, NaT) as None."""
+    import pandas as pd
+
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and value != value:
+        return None
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        try:
+            value = value.item()
+        except (ValueError, AttributeError):
+            return value
+        if isinstance(value, float) and value != value:
+            return None
+    return value
+
+
+def _text_cell(value: Any) -> str | None:
+    """A cell for a text column: strings as they are, other values as JSON text."""
+    value = _py(value)
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value).decode("utf-8", errors="replace")
+    try:
+        return json.dumps(value, ensure_ascii=False, default=str)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+class _Writer:
+    """Writes chunks to a temporary file beside the target (or to stdout) and renames it at the
+    end. Every chunk is written with the same columns (``columns``), in the same order, and for
+    Parquet with the same types (``types``): a key that first appears late, or a value whose
+    type differs from the rows before, never stops the run."""
+
+    def __init__(self, path: str | None, columns: list[Any] | None = None,
+                 types: dict[Any, Any] | None = None):
         from moderation.io import table_format
 
         self.to_stdout = path in (None, "-")
         self.target = None if self.to_stdout else Path(path)  # type: ignore[arg-type]
         self.fmt = "csv" if self.target is None else table_format(self.target)
-        self.columns: list[Any] | None = None
+        self.columns: list[Any] | None = list(columns) if columns is not None else None
+        self.types = dict(types or {})
+        self.opened = False
         self.handle: Any = None
         self.tmp: Path | None = None
         self.parquet: Any = None
@@ -463,6 +750,7 @@ class _Writer:
         self.rows = 0
 
     def _open(self) -> None:
+        self.opened = True
         if self.to_stdout:
             buffer = getattr(sys.stdout, "buffer", None)
             if buffer is None:
@@ -484,23 +772,16 @@ class _Writer:
             self.handle = os.fdopen(fd, "w", encoding="utf-8", errors=errors, newline="")
 
     def write(self, df: pd.DataFrame, source: str) -> None:
-        from moderation.cli import CLIError
-
-        if self.columns is None:
+        first = not self.opened
+        if first:
             self._open()
-            self.columns = list(df.columns)
-            first = True
-        else:
-            first = False
+            if self.columns is None:
+                self.columns = list(df.columns)
+        if self.fmt != "jsonl":
+            assert self.columns is not None
             extra = [c for c in df.columns if c not in self.columns]
-            if extra and self.fmt != "jsonl":
-                raise CLIError(
-                    f"{source}: has column(s) {', '.join(map(str, extra))} that earlier input lacks; "
-                    f"a {self.fmt.upper()} output needs one set of columns: score the inputs "
-                    "separately, or write .jsonl"
-                )
-            if self.fmt != "jsonl":
-                df = df.reindex(columns=self.columns)
+            self.columns.extend(extra if first else [])  # never, with a planned layout
+            df = df.reindex(columns=self.columns)
         if self.fmt in ("csv", "tsv"):
             sep = "\t" if self.fmt == "tsv" else ","
             df = _clean_strings(df, nested=True) if _has_nested(df) else df
@@ -508,7 +789,7 @@ class _Writer:
         elif self.fmt == "jsonl":
             self._write_jsonl(_clean_strings(df, nested=False))
         else:
-            self._write_parquet(_clean_strings(df, nested=True), source)
+            self._write_parquet(_clean_strings(df, nested=False), source)
         self.rows += len(df)
 
     def _write_jsonl(self, df: pd.DataFrame) -> None:
@@ -524,28 +805,35 @@ class _Writer:
 
         from moderation.cli import CLIError
 
-        if self.parquet is None:
-            table = _to_arrow(df, None)
-            fields = [pa.field(f.name, pa.string()) if pa.types.is_null(f.type) else f for f in table.schema]
+        if self.schema is None:
+            fields = []
+            for col in df.columns:
+                kind = self.types.get(col)
+                if kind is None:  # not planned (a caller without a layout): infer from this chunk
+                    kind = pa.Array.from_pandas(_object_column(df[col], None)).type
+                if pa.types.is_null(kind):
+                    kind = pa.string()
+                fields.append(pa.field(str(col), kind))
             self.schema = pa.schema(fields)
-            table = table.cast(self.schema)
             self.parquet = pq.ParquetWriter(self.tmp, self.schema)
-        else:
+        arrays = []
+        for col, fld in zip(df.columns, self.schema, strict=True):
             try:
-                table = _to_arrow(df, self.schema)
-            except (pa.ArrowException, ValueError, TypeError) as exc:
+                arrays.append(pa.array(_object_column(df[col], fld.type), type=fld.type))
+            except (pa.ArrowException, TypeError, ValueError, OverflowError) as exc:
                 raise CLIError(
-                    f"{source}: its column types changed part-way ({_one_line(exc)}); a Parquet "
-                    "output needs one type per column: write .csv or .jsonl instead"
+                    f"{source}: column {col!r} holds a value that does not fit its Parquet type "
+                    f"{fld.type} ({_one_line(exc)}); write .csv or .jsonl instead"
                 ) from None
-        self.parquet.write_table(table)
+        self.parquet.write_table(pa.Table.from_arrays(arrays, schema=self.schema))
 
     def commit(self) -> None:
         """Finish the output: an empty table if nothing was written, then rename into place."""
-        if self.columns is None:
+        if not self.opened:
             import pandas as pd
 
-            self.write(pd.DataFrame(columns=["text", *SCORE_COLUMNS, "error"]), "<empty>")
+            columns = self.columns if self.columns else ["text", *SCORE_COLUMNS, "error"]
+            self.write(pd.DataFrame(columns=columns), "<empty>")
         if self.to_stdout:
             self.handle.flush()
             if isinstance(self.handle, io.TextIOWrapper) and self.handle is not sys.stdout:
@@ -586,18 +874,19 @@ def _has_nested(df: pd.DataFrame) -> bool:
     return False
 
 
-def _to_arrow(df: pd.DataFrame, schema: Any) -> Any:
-    """Convert to an Arrow table; object columns of mixed types become text."""
+def _object_column(series: pd.Series, kind: Any) -> list[Any]:
+    """A column's values as Python objects fit for an Arrow array of type ``kind``: text for a
+    string column (other values as JSON text), plain values otherwise, None for missing."""
     import pyarrow as pa
 
-    try:
-        return pa.Table.from_pandas(df, schema=schema, preserve_index=False)
-    except (pa.ArrowException, TypeError, ValueError):
-        df = df.copy(deep=False)
-        for col in df.columns:
-            if df[col].dtype == object:
-                df[col] = df[col].map(lambda v: v if v is None or isinstance(v, str) else str(v))
-        return pa.Table.from_pandas(df, schema=schema, preserve_index=False)
+    if kind is not None and (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
+        return [_text_cell(v) for v in series.tolist()]
+    values = [_py(v) for v in series.tolist()]
+    if kind is None and any(isinstance(v, (dict, list)) for v in values):
+        return [_text_cell(v) for v in values]
+    if kind is not None and pa.types.is_floating(kind):
+        return [float(v) if isinstance(v, int) and not isinstance(v, bool) else v for v in values]
+    return values
 
 
 # ------------------------------------------------------------------------------ run
@@ -622,13 +911,15 @@ def run(args: argparse.Namespace) -> int:
     if args.threshold_conspiratorial is not None:
         thresholds["conspiratorial"] = args.threshold_conspiratorial
     added = [*SCORE_COLUMNS, *(["reasons"] if args.explain else []), "error"]
+    layout, text_cols = _plan(sources, args, added)
 
     progress = _Progress(enabled=not args.no_progress and sys.stderr.isatty())
-    writer = _Writer(args.output)
+    writer = _Writer(args.output, [*(layout.union() or ["text"]), *added], layout.types)
     stats = _Stats()
     try:
         for src in sources:
-            _score_source(src, model, thresholds, added, args, writer, stats, progress)
+            _score_source(src, model, thresholds, added, args, writer, stats, progress,
+                          text_cols.get(src.name))
         progress.close()
         writer.commit()
     except BaseException:
@@ -648,25 +939,16 @@ def _score_source(
     writer: _Writer,
     stats: _Stats,
     progress: _Progress,
+    text_col: Any,
 ) -> None:
-    from moderation.cli import CLIError
     from moderation.language import unsupported_counts
 
-    text_col: Any = None
     for chunk in _chunks(src, args.chunk_size, progress):
-        if text_col is None:
-            columns = list(chunk.columns)
-            if src.kind == "page" and chunk.empty:
-                return
-            text_col = _text_column(columns, args.text_column, src.name)
-            clash = [c for c in added if c in columns]
-            if clash and not args.overwrite:
-                raise CLIError(
-                    f"{src.name}: already has column(s) {', '.join(clash)}; pass --overwrite to "
-                    "replace them, or rename them first"
-                )
-        if args.overwrite:
-            chunk = chunk.drop(columns=[c for c in added if c in chunk.columns and c != text_col])
+        if src.kind == "page" and chunk.empty:
+            return
+        drop = [c for c in added if c in chunk.columns and c != text_col]
+        if drop:  # only with --overwrite (_plan refuses a clash otherwise)
+            chunk = chunk.drop(columns=drop)
         scored = score_chunk(model, chunk, text_col, thresholds, explain=args.explain)
         bad = scored["error"].notna().to_numpy()
         unsupported = unsupported_counts(scored["language"], model.languages)
