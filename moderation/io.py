@@ -13,12 +13,13 @@ import json
 import math
 import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from moderation.atomic import temp_file_beside
 
 __all__ = [
     "READ_FORMATS",
@@ -114,20 +115,18 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike[str] | None) -> None:
     target = Path(path)
     fmt = table_format(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    tmp = Path(tmp_name)
+    fd, tmp = temp_file_beside(target)  # locked while open; stale ones of this target removed
     try:
-        if fmt == "parquet":
-            os.close(fd)
-            df.to_parquet(tmp, index=False)
-        else:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-                if fmt == "jsonl":
-                    _write_jsonl(df, handle)
-                else:
-                    sep = "\t" if fmt == "tsv" else ","
-                    df.to_csv(handle, index=False, sep=sep, lineterminator="\n")
-        os.replace(tmp, target)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            if fmt == "parquet":
+                df.to_parquet(tmp, index=False)
+            elif fmt == "jsonl":
+                _write_jsonl(df, handle)
+            else:
+                sep = "\t" if fmt == "tsv" else ","
+                df.to_csv(handle, index=False, sep=sep, lineterminator="\n")
+            handle.flush()
+            os.replace(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

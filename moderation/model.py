@@ -364,24 +364,31 @@ class Model:
         moderation.persist.PersistError
             When the pipeline holds an object the format cannot store (nothing is written).
         """
+        from moderation.atomic import locked, new_dir_mode
+
         path = Path(path)
         if path.exists():
             raise FileExistsError(f"{path} already exists; choose a new model name.")
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=path.parent))
-        try:
-            tmp.chmod(0o755)  # mkdtemp makes it private; a model version is meant to be shared
-            dump_pipeline(self.pipeline, tmp)
-            card = dict(self.card)
-            card["thresholds"] = self.thresholds
-            card["sklearn_version"] = sklearn.__version__
-            card.update(_file_entries(tmp))
-            card.setdefault("name", path.name)
-            (tmp / CARD_FILE).write_text(json.dumps(card, indent=2, default=_json_default) + "\n")
-            os.replace(tmp, path)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
+        # the models folder stays locked until the version is in place: another run's clean-up
+        # of stale temporary folders (Trainer) waits instead of deleting this one
+        with locked(path.parent):
+            tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=path.parent))
+            try:
+                tmp.chmod(new_dir_mode())  # mkdtemp makes it private; follow the umask
+                dump_pipeline(self.pipeline, tmp)
+                card = dict(self.card)
+                card["thresholds"] = self.thresholds
+                card["sklearn_version"] = sklearn.__version__
+                card.update(_file_entries(tmp))
+                card.setdefault("name", path.name)
+                (tmp / CARD_FILE).write_text(json.dumps(card, indent=2, default=_json_default) + "\n")
+                if path.exists():
+                    raise FileExistsError(f"{path} already exists; choose a new model name.")
+                os.replace(tmp, path)
+            except BaseException:
+                shutil.rmtree(tmp, ignore_errors=True)
+                raise
         self.card = card
         return path
 
@@ -628,6 +635,8 @@ def convert_legacy_model(path: str | Path, *, keep_legacy: bool = False) -> Path
     """
     import joblib
 
+    from moderation.atomic import new_file_mode
+
     folder = Path(path)
     if folder.is_file():
         folder = folder.parent
@@ -666,10 +675,11 @@ def convert_legacy_model(path: str | Path, *, keep_legacy: bool = False) -> Path
         new_card.update(_file_entries(staging))
         new_card["converted_from"] = {"file": LEGACY_MODEL_FILE, "sha256": actual}
         (staging / CARD_FILE).write_text(json.dumps(new_card, indent=2, default=_json_default) + "\n")
+        mode = new_file_mode(folder / CARD_FILE)  # the card's own mode, else the umask's
         for name in MODEL_FILES:
-            (staging / name).chmod(0o644)
+            (staging / name).chmod(mode)
             os.replace(staging / name, folder / name)
-        (staging / CARD_FILE).chmod(0o644)
+        (staging / CARD_FILE).chmod(mode)
         os.replace(staging / CARD_FILE, folder / CARD_FILE)  # the switch: atomic for readers
     finally:
         shutil.rmtree(staging, ignore_errors=True)

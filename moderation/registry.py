@@ -9,7 +9,6 @@ files are replaced atomically, so a reader never sees a half-written pointer.
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -95,16 +94,25 @@ class ModelRegistry:
     # --------------------------------------------------------------- changes
     def use(self, name: str) -> None:
         """Make version ``name`` the default (the previous default goes on the history)."""
+        from moderation.atomic import locked
+
         self.path(name)
-        previous = self.default_name()
-        if previous == name:
-            return
-        if previous:
-            self._write("HISTORY", "\n".join([*self.history(), previous]) + "\n")
-        self._write("DEFAULT", name + "\n")
+        with locked(self.root):  # two changes at once must not lose a history line
+            previous = self.default_name()
+            if previous == name:
+                return
+            if previous:
+                self._write("HISTORY", "\n".join([*self.history(), previous]) + "\n")
+            self._write("DEFAULT", name + "\n")
 
     def rollback(self) -> str:
         """Return to the previous default; returns its name."""
+        from moderation.atomic import locked
+
+        with locked(self.root):
+            return self._rollback()
+
+    def _rollback(self) -> str:
         hist = self.history()
         for entry in hist:
             if not valid_version_name(entry):
@@ -126,13 +134,16 @@ class ModelRegistry:
         return name
 
     def _write(self, filename: str, content: str) -> None:
-        """Replace ``filename`` in the models folder atomically."""
+        """Replace ``filename`` in the models folder atomically (keeping its mode)."""
+        from moderation.atomic import temp_file_beside
+
         self.root.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{filename}-", dir=self.root)
+        fd, tmp = temp_file_beside(self.root / filename)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 fh.write(content)
-            os.replace(tmp, self.root / filename)
+                fh.flush()
+                os.replace(tmp, self.root / filename)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise

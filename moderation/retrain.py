@@ -14,7 +14,6 @@ import hashlib
 import io
 import json
 import re
-import shutil
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -598,8 +597,9 @@ class Trainer:
                 "skipped": self.problems}
 
     def _clean_stale(self) -> None:
-        """Remove temporary folders left by runs that were killed while saving."""
-        if self.registry.root.is_dir():
-            for tmp in self.registry.root.glob(".tmp-*"):
-                if tmp.is_dir():
-                    shutil.rmtree(tmp, ignore_errors=True)
+        """Remove temporary folders left by runs that were killed while saving. A save holds
+        the models folder's lock (:func:`moderation.atomic.locked`) until its version is in
+        place, so the folder another run is still writing is never removed."""
+        from moderation.atomic import remove_stale_dirs
+
+        remove_stale_dirs(self.registry.root, ".tmp-")

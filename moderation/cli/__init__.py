@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -19,6 +21,14 @@ COMMAND_MODULES = ("parse", "score", "data", "train", "evaluate", "check", "mode
 
 class CLIError(Exception):
     """A user-facing error: printed as one line and exits with status 2."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so a command cleans up (temporary files) before it exits."""
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise Terminated()
 
 
 def add_output_argument(parser: argparse.ArgumentParser) -> None:
@@ -85,6 +95,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        # SIGTERM (kill, a container stopping) cleans up like Ctrl-C instead of leaving
+        # temporary files behind; `serve` lets uvicorn install its own handler
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         return int(args.func(args) or 0)
     except CLIError as exc:
@@ -92,9 +107,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except BrokenPipeError:  # e.g. `moderation score big.csv | head`
         return 0
+    except Terminated:
+        print("moderation: terminated", file=sys.stderr)
+        return 143
     except KeyboardInterrupt:
         print("moderation: interrupted", file=sys.stderr)
         return 130
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":  # pragma: no cover

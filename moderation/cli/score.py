@@ -18,7 +18,6 @@ import json
 import os
 import re
 import sys
-import tempfile
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -747,6 +746,7 @@ class _Writer:
         self.tmp: Path | None = None
         self.parquet: Any = None
         self.schema: Any = None
+        self.lock_fd: int | None = None
         self.rows = 0
 
     def _open(self) -> None:
@@ -761,12 +761,15 @@ class _Writer:
                     buffer, encoding="utf-8", errors="surrogateescape", newline="", write_through=True
                 )
             return
+        from moderation.atomic import temp_file_beside
+
         assert self.target is not None
         self.target.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(dir=self.target.parent, prefix=f".{self.target.name}.", suffix=".tmp")
-        self.tmp = Path(name)
+        # locked while open, with the target's mode (or the umask's); temporaries of the same
+        # target left by a killed run are removed here
+        fd, self.tmp = temp_file_beside(self.target)
         if self.fmt == "parquet":
-            os.close(fd)
+            self.lock_fd = fd  # held until the end; pyarrow writes the file by its path
         else:
             errors = "surrogateescape" if self.fmt in ("csv", "tsv") else "strict"
             self.handle = os.fdopen(fd, "w", encoding="utf-8", errors=errors, newline="")
@@ -842,9 +845,18 @@ class _Writer:
         if self.parquet is not None:
             self.parquet.close()
         elif self.handle is not None:
-            self.handle.close()
+            self.handle.flush()
         assert self.tmp is not None and self.target is not None
         os.replace(self.tmp, self.target)
+        self._release()
+
+    def _release(self) -> None:
+        """Close the temporary's descriptor, which releases its lock."""
+        if self.handle is not None and not self.handle.closed:
+            self.handle.close()
+        if self.lock_fd is not None:
+            os.close(self.lock_fd)
+            self.lock_fd = None
 
     def abort(self) -> None:
         """Drop the temporary file; an existing target is left as it was."""
@@ -859,12 +871,14 @@ class _Writer:
         try:
             if self.parquet is not None:
                 self.parquet.close()
-            elif self.handle is not None:
-                self.handle.close()
         except Exception:  # noqa: BLE001 - the run already failed; keep its error
             pass
         if self.tmp is not None:
             self.tmp.unlink(missing_ok=True)
+        try:
+            self._release()
+        except OSError:
+            pass
 
 
 def _has_nested(df: pd.DataFrame) -> bool:
