@@ -22,7 +22,7 @@ class JSONDepthError(ValueError):
     """A JSON value is nested deeper than :data:`MAX_JSON_DEPTH`."""
 
 
-def loads_bounded(text: str | bytes, max_depth: int = MAX_JSON_DEPTH) -> Any:
+def loads_bounded(text: str | bytes, max_depth: int = MAX_JSON_DEPTH, **kwargs: Any) -> Any:
     """``json.loads`` that refuses values nested deeper than ``max_depth`` levels.
 
     Parameters
@@ -31,6 +31,8 @@ def loads_bounded(text: str | bytes, max_depth: int = MAX_JSON_DEPTH) -> Any:
         One JSON document.
     max_depth : int
         Most levels of nested arrays and objects.
+    **kwargs
+        Passed to :func:`json.loads` (e.g. ``object_pairs_hook``).
 
     Returns
     -------
@@ -45,7 +47,7 @@ def loads_bounded(text: str | bytes, max_depth: int = MAX_JSON_DEPTH) -> Any:
         For a value nested deeper than ``max_depth`` (never a ``RecursionError``).
     """
     try:
-        value = json.loads(text)
+        value = json.loads(text, **kwargs)
     except RecursionError:
         raise JSONDepthError(f"nested deeper than {max_depth} levels") from None
     stack = [(value, 1)]

@@ -110,6 +110,20 @@ def _column(name: Any) -> str:
     return name.lower() if name.lower() in ("text", *LABELS) else name
 
 
+class _DuplicateKey(ValueError):
+    """A JSON object names the same key twice."""
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``object_pairs_hook`` refusing a key given twice (``json`` would keep the last silently)."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(key)
+        out[key] = value
+    return out
+
+
 def _rows_of(path: Path) -> tuple[list[tuple[int, dict[str, Any]]], list[str]]:
     """(line number, row) pairs and the column names of a CSV/TSV or JSONL labels file."""
     raw = path.read_bytes()
@@ -123,7 +137,11 @@ def _rows_of(path: Path) -> tuple[list[tuple[int, dict[str, Any]]], list[str]]:
             if not line.strip():
                 continue
             try:
-                obj = loads_bounded(line)
+                obj = loads_bounded(line, object_pairs_hook=_no_duplicate_keys)
+            except _DuplicateKey as exc:
+                rows.append((n, {"__error__": f"the key {exc.args[0]!r} appears twice; keep one, so it "
+                                 "is clear which value counts"}))
+                continue
             except JSONDepthError as exc:
                 rows.append((n, {"__error__": f"a JSON value {exc}"}))
                 continue
@@ -132,6 +150,12 @@ def _rows_of(path: Path) -> tuple[list[tuple[int, dict[str, Any]]], list[str]]:
                 continue
             if not isinstance(obj, dict):
                 rows.append((n, {"__error__": "a JSONL line must be an object"}))
+                continue
+            named = [_column(k) for k in obj]
+            twice = sorted({k for k in named if named.count(k) > 1})
+            if twice:  # "Hostile" and "hostile" both name the hostile label
+                rows.append((n, {"__error__": f"the key {twice[0]!r} appears twice (in different "
+                                 "cases); keep one, so it is clear which value counts"}))
                 continue
             obj = {_column(k): v for k, v in obj.items()}
             columns.extend(k for k in obj if k not in columns)
@@ -164,6 +188,15 @@ def _rows_of(path: Path) -> tuple[list[tuple[int, dict[str, Any]]], list[str]]:
             continue  # blank line
         if header is None:
             header = [_column(h) for h in record]
+            twice = sorted({h for h in header if header.count(h) > 1 and h in ("text", *LABELS)})
+            if twice:
+                places = "; ".join(
+                    f"{h!r} in columns {', '.join(str(k + 1) for k, c in enumerate(header) if c == h)}"
+                    for h in twice
+                )
+                rows.append((start, {"__error__": f"the header names a column twice ({places}); keep "
+                                     "one of each, so it is clear which values count", "__fatal__": True}))
+                break
             continue
         if len(record) > len(header):
             rows.append((start, {"__error__": f"{len(record)} cells but the header has {len(header)} "
@@ -209,6 +242,11 @@ def load_labels(
             name = "<DataFrame>" if len(sources) == 1 else f"<DataFrame {k + 1}>"
             src = src.rename(columns=_column)
             columns = list(src.columns)
+            twice = sorted({str(c) for c in columns if columns.count(c) > 1 and c in ("text", *LABELS)})
+            if twice:
+                problems.append(Problem(name, 0, f"column(s) {', '.join(map(repr, twice))} appear twice; "
+                                        "keep one of each", fatal=True))
+                continue
             rows = [(i + 1, r) for i, r in enumerate(src.to_dict("records"))]
         else:
             path = Path(src)

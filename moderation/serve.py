@@ -498,7 +498,7 @@ def create_app(model: Model | str | os.PathLike[str] | None = None, *, token: st
             return None
         return reasons_for(scorer, text, flags)
 
-    @app.get("/healthz", tags=["service"])
+    @app.api_route("/healthz", methods=["GET", "HEAD"], tags=["service"])
     def healthz() -> dict[str, str]:
         """Liveness: ``{"status": "ok", "model": version}`` (never needs the token)."""
         return {"status": "ok", "model": scorer.version}
@@ -606,9 +606,12 @@ def create_app(model: Model | str | os.PathLike[str] | None = None, *, token: st
             raise APIError(400, "invalid_request", "No requested attributes; ask for HOSTILE and/or CONSPIRATORIAL.")
         unknown = [name for name in req.requestedAttributes if name not in PERSPECTIVE_ATTRIBUTES]
         if unknown:
+            # name a few, shortened: the error must stay small whatever the request holds
+            shown = ", ".join(n if len(n) <= 40 else n[:40] + "..." for n in unknown[:5])
+            more = f" and {len(unknown) - 5:,} more" if len(unknown) > 5 else ""
             raise APIError(
                 400, "invalid_request",
-                f"Unknown requested attribute(s): {', '.join(unknown)}. This server supports "
+                f"Unknown requested attribute(s): {shown}{more}. This server supports "
                 f"{', '.join(PERSPECTIVE_ATTRIBUTES)}.",
             )
         for name, spec in req.requestedAttributes.items():

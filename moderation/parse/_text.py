@@ -147,14 +147,20 @@ def _strip_image_alt(line: str, phrases: CompiledPhrases) -> tuple[str, bool]:
 def find_section(lines: list[str], phrases: CompiledPhrases = _PHRASES) -> tuple[int, int] | None:
     """Locate the comment section: (index of its first line, index after its opening header).
 
-    Returns None when the dump has no recognisable comment widget. A strong header ("Notify of",
-    "N thoughts on ...") wins, first occurrence; else the last weak header ("12 Comments"); else
-    the first reply form, for themes that print the form above the comments.
+    Returns None when the dump has no recognisable comment widget. A strong header wins, first
+    occurrence: a "N thoughts on ..." title, or a widget line ("Notify of", "Newest") that the
+    widget's other header lines follow ("Newest Most Voted", "3 Comments"); a widget line alone
+    (the words "Notify of" inside the article) counts only when no other strong header exists.
+    Else the last weak header ("12 Comments"); else the first reply form, for themes that print
+    the form above the comments.
     """
     folded = [fold(line) for line in lines]
-    for i, f in enumerate(folded):
-        if f and _is_header(f, phrases):
+    strong = [i for i, f in enumerate(folded) if f and _is_header(f, phrases)]
+    for i in strong:
+        if phrases.header_re.fullmatch(folded[i]) or _header_follows(folded, i, phrases):
             return i, i + 1
+    if strong:
+        return strong[0], strong[0] + 1
     last_weak = None
     for i, f in enumerate(folded):
         if f and phrases.weak_header_re.fullmatch(f):
@@ -165,6 +171,21 @@ def find_section(lines: list[str], phrases: CompiledPhrases = _PHRASES) -> tuple
         if f and _is_form(f, phrases) and f not in ("comment", "kommentar", "website", "label"):
             return i, i + 1
     return None
+
+
+def _header_follows(folded: list[str], i: int, phrases: CompiledPhrases, window: int = 3) -> bool:
+    """Whether another header line (strong or weak) is among the ``window`` non-blank lines
+    after line ``i``: a widget prints its header lines together."""
+    seen = 0
+    for f in folded[i + 1 :]:
+        if not f:
+            continue
+        if _is_header(f, phrases) or phrases.weak_header_re.fullmatch(f):
+            return True
+        seen += 1
+        if seen >= window:
+            return False
+    return False
 
 
 def _paragraphs(lines: list[str], phrases: CompiledPhrases) -> list[_Para]:
