@@ -133,6 +133,7 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike[str] | None) -> None:
 
 
 _INT64 = (-(2**63), 2**63 - 1)
+_EXACT_FLOAT = 2**53
 
 
 def frame_from_records(records: list[dict[str, Any]]) -> pd.DataFrame:
@@ -153,17 +154,18 @@ def frame_from_records(records: list[dict[str, Any]]) -> pd.DataFrame:
     -------
     pandas.DataFrame
     """
-    df = pd.DataFrame.from_records(records)
+    df = pd.DataFrame(records, index=pd.RangeIndex(len(records)))  # an empty object is a row too
     for col in df.columns:
-        if df[col].dtype.kind != "f":
+        if df[col].dtype.kind not in "fiu":
             continue
         values = [r.get(col) for r in records]
         present = [v for v in values if v is not None]
-        if not present or not all(type(v) is int for v in present):
-            continue
-        if all(_INT64[0] <= v <= _INT64[1] for v in present):
-            df[col] = pd.array(values, dtype="Int64")
-        else:
+        ints = [v for v in present if type(v) is int]
+        if ints and len(ints) == len(present) and all(_INT64[0] <= v <= _INT64[1] for v in ints):
+            if df[col].dtype.kind == "f":
+                df[col] = pd.array(values, dtype="Int64")
+        elif any(abs(v) > _EXACT_FLOAT for v in ints):
+            # integers a float would round, beside floats or beyond int64: keep the values
             df[col] = pd.Series(values, index=df.index, dtype=object)
     return df
 

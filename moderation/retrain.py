@@ -133,7 +133,10 @@ def _rows_of(path: Path) -> tuple[list[tuple[int, dict[str, Any]]], list[str]]:
         text = raw.decode("cp1252", errors="replace")
     if path.suffix.lower() in (".jsonl", ".json", ".ndjson"):
         rows, columns = [], []
-        for n, line in enumerate(text.splitlines(), start=1):
+        # lines end at "\n" only: str.splitlines would also split inside a JSON string holding
+        # a raw U+2028 or U+0085, turning one good line into two bad ones
+        for n, line in enumerate(text.split("\n"), start=1):
+            line = line.removesuffix("\r")
             if not line.strip():
                 continue
             try:
