@@ -498,10 +498,15 @@ def create_app(model: Model | str | os.PathLike[str] | None = None, *, token: st
             return None
         return reasons_for(scorer, text, flags)
 
-    @app.api_route("/healthz", methods=["GET", "HEAD"], tags=["service"])
+    @app.get("/healthz", tags=["service"])
     def healthz() -> dict[str, str]:
         """Liveness: ``{"status": "ok", "model": version}`` (never needs the token)."""
         return {"status": "ok", "model": scorer.version}
+
+    @app.head("/healthz", include_in_schema=False)
+    def healthz_head() -> dict[str, str]:
+        """``HEAD /healthz``: the status of ``GET`` without its body (load balancers probe this)."""
+        return healthz()
 
     @app.get("/v1/model", tags=["service"], dependencies=secured)
     def model_card() -> dict[str, Any]:
