@@ -35,7 +35,7 @@ HARD_NEGATIVE_MAX_FPR = 0.05
 #: Kaggle's non-insults): thresholds keep the share of them flagged under this cap. For
 #: CONSPIRATORIAL, which those corpora do not label, all their comments are presumed negative.
 BENIGN_NEWS_SOURCES = ("sfu", "kaggle_insults")
-BENIGN_NEWS_MAX_FPR = 0.05
+BENIGN_NEWS_MAX_FPR = 0.06
 #: Sources left out of the F1 that picks thresholds (nearly all one class: an F1 there only
 #: says "flag everything"); they still calibrate scores and their negatives still count.
 _F1_PREVALENCE = (0.05, 0.95)
@@ -45,21 +45,28 @@ class TrainConfig(dict):
     """Training settings (a dict with defaults; keys are documented in :func:`train_model`)."""
 
     DEFAULTS: dict[str, Any] = {
-        # Chosen on validation data (our comments and PAN train's validation split):
-        # stronger regularisation and our comments weighted up generalised best.
-        "C": 0.5,
+        # Chosen on the validation split of every public corpus together with ours, and on a
+        # leave-sources-out check (benchmarks/validation.py, docs/model.md): C between 1 and 4
+        # ranks real comments alike; 2 kept the most on both.
+        "C": 2.0,
         "augment_copies": 2,
         "word_max_features": 150_000,
         "char_max_features": 200_000,
         "char_ngram_range": (3, 5),  # as good as (2, 5) on validation, a third fewer features to build
-        "source_weights": {"news_comments": 10.0, "pan_train": 5.0},
+        # Our comments' weight barely moves real-comment ranking (2, 5 or 10: within 0.005
+        # ROC-AUC on held-out corpora); 10 keeps the functions they teach (threats, counter-speech).
+        "source_weights": {"news_comments": 10.0, "pan_train": 3.0},
         # CONSPIRATORIAL: blend of LR and NB-LR (validation: unseen-writer F1 0.885 vs 0.881 for
         # LR alone, PAN validation MCC 0.70 vs 0.69; NB-LR alone reached 0.75 on PAN but lost
         # about 0.03 F1 on comments by unseen writers)
         "conspiratorial_model": "blend",
         "nb_alpha": 0.1,
-        "category_max_features": 0,
-        "source_offsets": False,
+        # The category stream: +0.02 ROC-AUC CONSPIRATORIAL and +0.01 HOSTILE on corpora left
+        # out of training, and the functions it carries across groups.
+        "category_max_features": 100_000,
+        # Per-source offsets while fitting: benign SFU news comments flagged fell from 15.5% to
+        # 9.0% at the same threshold (ToxicSpans, all toxic, no longer teaches its style).
+        "source_offsets": True,
         "seed": 0,
     }
 
