@@ -144,7 +144,7 @@ def test_explain_points_at_the_disguised_word(model: Model) -> None:
     weights = [item["weight"] for item in items]
     assert weights == sorted(weights, reverse=True) and min(weights) > 0
     for item in items:
-        assert item["type"] in {"word", "char", "lexicon"}
+        assert item["type"] in {"word", "char", "lexicon", "category"}
         assert item["text"] == [text[s:e] for s, e in item["spans"]]
     idiot = [item for item in items if item["ngram"] == "idiot"]
     assert idiot, items
