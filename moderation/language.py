@@ -79,6 +79,9 @@ MIN_PROBABILITY = 0.95
 MIN_PROBABILITY_SHORT = 0.98
 #: A text whose share of common English words reaches this stays English.
 MAX_ENGLISH_SHARE = 0.1
+#: The same share read from the raw text, before any clean-up, in the fast first look: higher,
+#: because URLs and handles can hold English words.
+FAST_ENGLISH_SHARE = 0.15
 
 # Common English words that are not also common words of the major European languages (so
 # "die", "was", "also", "im", "he", "has", "is", "of", "in", "on", "a", "i", "me", "no", "do" are
@@ -306,6 +309,21 @@ class LanguageDetector:
         default_p = next((p for lang, p in ranked if lang == self.default), 0.0)
         return LanguageGuess(other, max(0.0, 1.0 - float(default_p)), letters, words, share)
 
+    def _plainly_english(self, text: str) -> bool:
+        """A fast first look for the common case: at least three words and 15% of them common
+        English words (words other major languages also use are not on that list), read from
+        the text without its links and handles. Such a text is English whatever the full
+        clean-up would leave."""
+        if self.default != "en":
+            return False
+        if "/" in text or "www" in text or "@" in text or "#" in text:  # links, handles
+            text = _HASHTAG.sub(" ", _MENTION.sub(" ", _URL.sub(" ", text)))
+        words = _WORD.findall(text.lower())
+        if len(words) < 3:
+            return False
+        hits = sum(map(_ENGLISH_WORDS.__contains__, words))
+        return hits >= 3 and hits >= FAST_ENGLISH_SHARE * len(words)
+
     def _settled(self, letters: int, words: int, english_share: float) -> bool:
         """True when the text keeps the default language whatever py3langid says."""
         return (
@@ -345,7 +363,8 @@ class LanguageDetector:
                 )
             language = seen.get(text)
             if language is None:
-                language = self.decide(self.guess(text, complete=False))
+                language = self.default if self._plainly_english(text) else \
+                    self.decide(self.guess(text, complete=False))
                 if len(seen) < 10_000:  # repeated texts (copies, quotes) are detected once
                     seen[text] = language
             out.append(language)

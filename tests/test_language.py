@@ -339,3 +339,13 @@ def test_language_errors_never_log_the_comment(client, caplog) -> None:
     assert _analyze(client, secret).status_code == 400
     client.post("/v1/score", json={"comments": [{"text": secret}]})
     assert caplog.records and all("Zqxv" not in r.getMessage() for r in caplog.records)
+
+
+def test_fast_first_look_leaves_foreign_text_with_english_fragments_foreign() -> None:
+    from moderation.language import _detector
+
+    german = ("Lies das bitte einmal ganz durch, bevor du hier wieder alles besser weißt: "
+              "https://www.the-guardian.com/the-story-you-should-read")
+    assert not _detector("en")._plainly_english(german)
+    assert detect_language([german]) == ["de"]
+    assert _detector("en")._plainly_english("I think the council should fix the road")
