@@ -472,14 +472,20 @@ def category_ngrams(doc: str, lo: int = 2, hi: int = 3) -> list[str]:
     words = _WORD_RE.findall(doc)
     get = STREAM_TOKENS.get
     mapped = [get(w) or w for w in words]
-    marked = [w in STREAM_TOKENS for w in words]
-    out: list[str] = []
+    cats = [i for i, w in enumerate(words) if w in STREAM_TOKENS]
+    if not cats:
+        return []
     n_words = len(words)
+    out: list[str] = []
     for n in range(lo, hi + 1):
-        for i in range(n_words - n + 1):
-            if any(marked[i : i + n]):
-                out.append(" ".join(mapped[i : i + n]))
-    cats = [i for i in range(n_words) if marked[i]]
+        # every window of n words that holds a category token, once, in order
+        starts: list[int] = []
+        last = -1
+        for c in cats:
+            for i in range(max(c - n + 1, last + 1, 0), min(c, n_words - n) + 1):
+                starts.append(i)
+                last = i
+        out.extend(" ".join(mapped[i : i + n]) for i in starts)
     for a, i in enumerate(cats):
         for j in cats[a + 1 :]:
             if j - i > SKIP_WINDOW:

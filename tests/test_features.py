@@ -187,3 +187,28 @@ def test_category_stream_marks_reported_and_condemned_abuse() -> None:
     counter = category_ngrams(normalize("Calling refugees vermin is disgusting."))
     assert "REPORT GROUP DEHUM" in counter and "DEHUM is CONDEMN" in counter
     assert "GROUP are CONDEMN" in category_ngrams(normalize("gays are disgusting"))
+
+
+def test_category_ngrams_equal_the_plain_definition() -> None:
+    """The window walk over category positions gives exactly every n-gram that holds a
+    category token (and the skip-pairs), as the plain definition does."""
+    from collections import Counter
+
+    from moderation.features import SKIP_WINDOW, STREAM_TOKENS, category_ngrams
+
+    def plain(doc: str) -> list[str]:
+        words = doc.split()
+        mapped = [STREAM_TOKENS.get(w) or w for w in words]
+        marked = [w in STREAM_TOKENS for w in words]
+        out = [" ".join(mapped[i : i + n]) for n in (2, 3) for i in range(len(words) - n + 1)
+               if any(marked[i : i + n])]
+        cats = [i for i, m in enumerate(marked) if m]
+        out += [f"{mapped[i]}~{mapped[j]}" for a, i in enumerate(cats) for j in cats[a + 1 :]
+                if 1 < j - i <= SKIP_WINDOW]
+        return out
+
+    rng = np.random.default_rng(1)
+    vocab = ["you", "idiot", "the", "muslims", "are", "vermin", "not", "a", "will", "kill", "bus"]
+    for _ in range(300):
+        doc = " ".join(rng.choice(vocab, size=int(rng.integers(0, 14))))
+        assert Counter(category_ngrams(doc)) == Counter(plain(doc)), doc
