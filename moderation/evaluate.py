@@ -373,7 +373,7 @@ def _pr_curve(data: Mapping[str, Any], label: str, out: Path, *, model: str | No
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
-    except ImportError:  # optional: pip install "moderation[report]"
+    except ImportError:  # the optional 'report' extra (the CLI names it)
         return None
     precision, recall = data["operating_point"]
     fig, ax = plt.subplots(figsize=(6, 5.6))

@@ -25,6 +25,9 @@ __all__ = [
     "READ_FORMATS",
     "WRITE_FORMATS",
     "arrow_to_pandas",
+    "csv_delimiter",
+    "detect_encoding",
+    "sniff_csv",
     "frame_from_records",
     "read_table",
     "table_format",
@@ -56,6 +59,49 @@ def table_format(path: str | os.PathLike[str], formats: dict[str, str] = WRITE_F
         known = ", ".join(sorted(formats))
         raise ValueError(f"{path}: unsupported table extension {suffix or '(none)'!r}; use one of {known}")
     return formats[suffix]
+
+
+#: Encoding of a text file that is not valid UTF-8: Windows-1252, what spreadsheets on Windows
+#: save (undefined bytes read as U+FFFD).
+FALLBACK_ENCODING = "cp1252"
+
+
+def detect_encoding(path: str | os.PathLike[str]) -> str:
+    """``"utf-8-sig"`` when the whole file is valid UTF-8 (a BOM is dropped), else
+    :data:`FALLBACK_ENCODING`. Read in blocks, so a large file costs one quick pass; ``score``
+    and ``train --labels`` read CSV/TSV files this same way."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                decoder.decode(block)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return FALLBACK_ENCODING
+    return "utf-8-sig"
+
+
+def csv_delimiter(first_line: str, suffix: str) -> str:
+    """The separator of a CSV/TSV file from its first non-blank line: a tab for ``.tsv``; for
+    ``.csv`` a comma, or a semicolon when the line has semicolons and no comma (spreadsheets in
+    some locales save CSV with semicolons)."""
+    if suffix.lower() == ".tsv":
+        return "\t"
+    return ";" if "," not in first_line and ";" in first_line else ","
+
+
+def sniff_csv(path: str | os.PathLike[str]) -> tuple[str, str]:
+    """(encoding, separator) of a CSV/TSV file (:func:`detect_encoding`, :func:`csv_delimiter`)."""
+    encoding = detect_encoding(path)
+    first = ""
+    with open(path, encoding=encoding, errors="replace", newline="") as fh:
+        for line in fh:
+            if line.strip():
+                first = line.lstrip()
+                break
+    return encoding, csv_delimiter(first.partition("\n")[0], Path(path).suffix)
 
 
 def _json_default(value: Any) -> Any:

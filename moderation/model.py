@@ -54,6 +54,9 @@ __all__ = [
     "explained_part",
     "load_model",
     "models_root",
+    "shipped_models_root",
+    "source_checkout",
+    "user_models_root",
 ]
 
 #: The model's files (pickle-free, see :mod:`moderation.persist`): structure, then arrays.
@@ -89,12 +92,57 @@ class ModelFormatError(ModelError):
     """The model folder is not in the pickle-free format (a legacy pickle, or broken files)."""
 
 
+#: The package folder; the shipped model lives in its ``models/`` folder in an installed copy.
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def source_checkout() -> Path | None:
+    """The repository folder when running from a source checkout (``pyproject.toml`` and
+    ``models/`` beside the package), else None (an installed copy)."""
+    root = _PACKAGE_DIR.parent
+    if (root / "pyproject.toml").is_file() and (root / "models").is_dir():
+        return root
+    return None
+
+
+def shipped_models_root() -> Path:
+    """Folder holding the shipped model version(s), read-only: the repository's ``models/`` in a
+    source checkout, else ``moderation/models/`` inside the installed package (copied there
+    from ``models/DEFAULT`` when the wheel is built)."""
+    checkout = source_checkout()
+    return checkout / "models" if checkout is not None else _PACKAGE_DIR / "models"
+
+
+def user_models_root() -> Path:
+    """Per-user folder for the models a user trains in an installed copy:
+    ``platformdirs.user_data_dir("moderation")/models`` (``~/.local/share/moderation/models``
+    on Linux)."""
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("moderation")) / "models"
+
+
 def models_root() -> Path:
-    """Folder holding model versions: ``$MODERATION_MODELS`` or the repository's ``models/``."""
+    """Writable folder of model versions (where ``moderation train`` saves and ``models use``
+    writes ``DEFAULT``): ``$MODERATION_MODELS``, else the repository's ``models/`` in a source
+    checkout, else :func:`user_models_root`. Never inside site-packages."""
     env = os.environ.get("MODERATION_MODELS")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parent.parent / "models"
+    checkout = source_checkout()
+    if checkout is not None:
+        return checkout / "models"
+    return user_models_root()
+
+
+def version_folder(name: str, root: Path, shipped: Path | None = None) -> Path:
+    """Folder of version ``name``: in ``root``, else in ``shipped`` when it is there (a user's
+    ``DEFAULT`` may name the shipped version), else ``root / name``."""
+    folder = root / name
+    if shipped is not None and not (folder / CARD_FILE).is_file() \
+            and (shipped / name / CARD_FILE).is_file():
+        return shipped / name
+    return folder
 
 
 def valid_version_name(name: str) -> bool:
@@ -113,32 +161,49 @@ def valid_version_name(name: str) -> bool:
     )
 
 
+def _pointer(root: Path) -> str | None:
+    """The version named in ``root/DEFAULT`` (None when there is no such file or it is empty);
+    a name that is not a version folder name raises :class:`ModelError`."""
+    pointer = root / "DEFAULT"
+    if not pointer.is_file():
+        return None
+    name = pointer.read_text(encoding="utf-8", errors="replace").strip()
+    if not name:
+        return None
+    if not valid_version_name(name):
+        raise ModelError(
+            f"{pointer} names {name!r}, which is not a model version in {root} (a folder "
+            "name without '/' or a leading '.'); choose the default again with "
+            "`moderation models use NAME`."
+        )
+    return name
+
+
 def default_model_path() -> Path:
-    """The current default model: ``$MODERATION_MODEL``, else the version named in
-    ``models/DEFAULT``, else ``models/default``.
+    """The current default model: ``$MODERATION_MODEL``; else the version named in
+    ``DEFAULT`` of the writable models folder (:func:`models_root`: ``$MODERATION_MODELS``,
+    the checkout's ``models/`` or the per-user folder), found there or among the shipped
+    versions; else its legacy ``default`` folder; else the shipped default
+    (:func:`shipped_models_root`).
 
     Raises
     ------
     ModelError
-        When ``models/DEFAULT`` names something other than a version folder inside the models
+        When a ``DEFAULT`` names something other than a version folder inside the models
         folder (``../elsewhere``, an absolute path): it is never followed.
     """
     env = os.environ.get("MODERATION_MODEL")
     if env:
         return Path(env)
     root = models_root()
-    pointer = root / "DEFAULT"
-    if pointer.is_file():
-        name = pointer.read_text(encoding="utf-8", errors="replace").strip()
-        if name:
-            if not valid_version_name(name):
-                raise ModelError(
-                    f"{pointer} names {name!r}, which is not a model version in {root} (a folder "
-                    "name without '/' or a leading '.'); choose the default again with "
-                    "`moderation models use NAME`."
-                )
-            return root / name
-    return root / "default"
+    shipped = shipped_models_root()
+    name = _pointer(root)
+    if name:
+        return version_folder(name, root, shipped)
+    if (root / "default" / CARD_FILE).is_file() or root == shipped:
+        return root / "default"
+    name = _pointer(shipped)
+    return shipped / name if name else shipped / "default"
 
 
 def sha256_file(path: str | Path) -> str:
@@ -175,8 +240,16 @@ class Model:
 
     @property
     def version(self) -> str:
-        """The model's version string (from its card)."""
-        return str(self.card.get("version", "unversioned"))
+        """The model's version name, as ``models list`` and ``models/DEFAULT`` show it
+        (``news-20261203-1``: the card's ``name``, which is its folder's name; the card's build
+        timestamp for a card without one). The build timestamp is :attr:`timestamp`."""
+        return str(self.card.get("name") or self.card.get("version") or "unversioned")
+
+    @property
+    def timestamp(self) -> str:
+        """When the model was trained, as its card's ``version`` records it (``20261203-132228``,
+        UTC); empty when the card does not say."""
+        return str(self.card.get("version") or "")
 
     @property
     def languages(self) -> tuple[str, ...]:

@@ -24,6 +24,7 @@ import pandas as pd
 
 from moderation.evaluate import binary_metrics
 from moderation.features import LABELS
+from moderation.io import FALLBACK_ENCODING, csv_delimiter
 from moderation.jsonsafe import JSONDepthError, loads_bounded
 from moderation.model import Model, ModelError, load_model, read_card
 from moderation.registry import ModelRegistry
@@ -130,7 +131,7 @@ def _rows_of(path: Path) -> tuple[list[tuple[int, dict[str, Any]]], list[str]]:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        text = raw.decode("cp1252", errors="replace")
+        text = raw.decode(FALLBACK_ENCODING, errors="replace")
     if path.suffix.lower() in (".jsonl", ".json", ".ndjson"):
         rows, columns = [], []
         # lines end at "\n" only: str.splitlines would also split inside a JSON string holding
@@ -164,10 +165,8 @@ def _rows_of(path: Path) -> tuple[list[tuple[int, dict[str, Any]]], list[str]]:
             columns.extend(k for k in obj if k not in columns)
             rows.append((n, obj))
         return rows, columns
-    delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
-    first = text.lstrip().partition("\n")[0]
-    if delimiter == "," and "," not in first and ";" in first:
-        delimiter = ";"  # spreadsheets in some locales save CSV with semicolons
+    # the same rule as `moderation score` (moderation.io.sniff_csv)
+    delimiter = csv_delimiter(text.lstrip().partition("\n")[0], path.suffix)
     # strict: a quote that is never closed, or closed in the middle of a cell, is an error
     # instead of silently turning the rest of the file into one cell
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)

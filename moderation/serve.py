@@ -34,9 +34,9 @@ try:
     from pydantic import AfterValidator, BaseModel, ConfigDict, Field
     from starlette.exceptions import HTTPException as StarletteHTTPException
 except ImportError as exc:  # pragma: no cover - exercised without the extra installed
-    raise ImportError(
-        'The HTTP service needs FastAPI and uvicorn: pip install "moderation[serve]"'
-    ) from exc
+    from moderation.cli import extra_hint
+
+    raise ImportError(f"The HTTP service needs FastAPI and uvicorn: {extra_hint('serve')}") from exc
 
 from moderation.model import Model
 
@@ -112,7 +112,8 @@ class ScoreResult(BaseModel):
 
 
 class ScoreResponse(BaseModel):
-    model: str = Field(..., description="Version of the model that scored the comments.")
+    model: str = Field(..., description="Version name of the model that scored the comments "
+                       "(as `moderation models list` shows it).")
     results: list[ScoreResult]
     warnings: list[str] | None = Field(
         None, description="Present when some flagged comments got no `reasons` (explain budget)."
@@ -500,8 +501,9 @@ def create_app(model: Model | str | os.PathLike[str] | None = None, *, token: st
 
     @app.get("/healthz", tags=["service"])
     def healthz() -> dict[str, str]:
-        """Liveness: ``{"status": "ok", "model": version}`` (never needs the token)."""
-        return {"status": "ok", "model": scorer.version}
+        """Liveness: ``{"status": "ok", "model": version name, "trained": timestamp}`` (never
+        needs the token); the version name is the one ``moderation models list`` shows."""
+        return {"status": "ok", "model": scorer.version, "trained": scorer.timestamp}
 
     @app.head("/healthz", include_in_schema=False)
     def healthz_head() -> dict[str, str]:

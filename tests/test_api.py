@@ -70,9 +70,9 @@ def test_default_model_follows_moderation_model_env(default_is_tiny, tmp_path, m
     other = tmp_path / "other"
     shutil.copytree(default_is_tiny, other)
     card = json.loads((other / "model.json").read_text())
-    card["version"] = "other-version"
+    card["name"] = "other-version"
     (other / "model.json").write_text(json.dumps(card))
-    assert api.default_model().version == "tiny-test"
+    assert api.default_model().version == "tiny"
     monkeypatch.setenv("MODERATION_MODEL", str(other))
     assert api.default_model().version == "other-version"
 

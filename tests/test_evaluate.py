@@ -307,7 +307,7 @@ def test_cli_evaluate_writes_report_matching_binary_metrics(
         assert (out / name).is_file(), name
     assert (out / "pr_hostile.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     printed = capsys.readouterr().out
-    assert "model tiny-evaluate, 10 rows" in printed
+    assert "model tiny (trained tiny-evaluate), 10 rows" in printed
 
     model = load_model(model_path)
     texts = [row[0] for row in TOY_ROWS]
@@ -331,7 +331,7 @@ def test_cli_evaluate_writes_report_matching_binary_metrics(
     for p in plots:
         m = metrics["overall"][p["label"]]
         assert p["data"]["operating_point"] == (m["precision"], m["recall"])
-        assert p["model"] == "tiny (version tiny-evaluate)"
+        assert p["model"] == "tiny (trained tiny-evaluate)"
 
 
 def test_cli_evaluate_without_output_prints_metrics(

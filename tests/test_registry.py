@@ -114,7 +114,9 @@ def test_models_cli_list_use_rollback(registry: ModelRegistry, capsys: pytest.Ca
     assert "default model is now v3" in capsys.readouterr().out
     assert main(["models", "--models-dir", root, "list"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert [line.split()[0] for line in lines] == ["v1", "v2", "*"]
+    # the user's versions, then the shipped ones (read-only), never the default here
+    assert [line.split()[0] for line in lines[:3]] == ["v1", "v2", "*"]
+    assert all(line.endswith("(shipped, read-only)") and line.startswith("  ") for line in lines[3:])
     assert lines[2].split()[1] == "v3" and "hostile F1 0.840" in lines[2]
     assert "2026-03-01" in lines[2]
     assert main(["models", "--models-dir", root, "rollback"]) == 0
@@ -141,7 +143,7 @@ def test_the_default_pointer_decides_what_load_model_loads(
     for name in ("old", "new"):
         folder = Path(shutil.copytree(tiny_model_path, root / name))
         card = json.loads((folder / "model.json").read_text())
-        card["version"] = f"tiny-{name}"
+        card["name"] = f"tiny-{name}"
         (folder / "model.json").write_text(json.dumps(card))
     monkeypatch.delenv("MODERATION_MODEL", raising=False)
     monkeypatch.setenv("MODERATION_MODELS", str(root))

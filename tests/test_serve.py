@@ -36,7 +36,8 @@ def _error(resp, status: int, code: str) -> str:
 
 
 def test_healthz_and_model_card(client, tiny_model):
-    assert client.get("/healthz").json() == {"status": "ok", "model": "tiny-test"}
+    # the version name (as `models list` shows it), and the build timestamp beside it
+    assert client.get("/healthz").json() == {"status": "ok", "model": "tiny", "trained": "tiny-test"}
     card = client.get("/v1/model").json()
     assert card["version"] == "tiny-test"
     assert card["thresholds"] == pytest.approx(tiny_model.thresholds)
@@ -47,7 +48,7 @@ def test_score_returns_results_in_order_with_ids(client, tiny_model):
     resp = client.post("/v1/score", json=body)
     assert resp.status_code == 200
     data = resp.json()
-    assert data["model"] == "tiny-test"
+    assert data["model"] == "tiny"
     assert [r["id"] for r in data["results"]] == ["a", 7, None]
     expected = tiny_model.score([BENIGN, HOSTILE, ""])
     for r, (_, e) in zip(data["results"], expected.iterrows(), strict=True):
@@ -130,7 +131,7 @@ def test_parse_page_with_scores(client):
 
     page = (DATA / "page.html").read_text(encoding="utf-8")
     data = client.post("/v1/parse", json={"page": page}).json()
-    assert data["model"] == "tiny-test"
+    assert data["model"] == "tiny"
     assert [c["text"] for c in data["comments"]] == [c.text for c in parse_comments(page)]
     assert all(0 <= c["hostile_score"] <= 1 for c in data["comments"])
     assert data["warnings"] == []
@@ -278,14 +279,14 @@ def test_openapi_docs(client):
 
 def test_create_app_loads_a_model_folder(tiny_model_path):
     with TestClient(create_app(str(tiny_model_path), token="")) as c:
-        assert c.get("/healthz").json()["model"] == "tiny-test"
+        assert c.get("/healthz").json()["model"] == "tiny"
 
 
 # ---------------------------------------------------------------- without the extra
 def test_serve_module_says_which_extra_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "fastapi", None)
     monkeypatch.delitem(sys.modules, "moderation.serve")
-    with pytest.raises(ImportError, match=r'pip install "moderation\[serve\]"'):
+    with pytest.raises(ImportError, match=r'pip install -e "\.\[serve\]"'):
         importlib.import_module("moderation.serve")
 
 
@@ -296,7 +297,10 @@ def test_serve_command_says_which_extra_to_install(monkeypatch, capsys):
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "uvicorn" else real(name, *a))
     assert main(["serve", "--port", "8999"]) == 2
     err = capsys.readouterr().err
-    assert 'pip install "moderation[serve]"' in err and "uvicorn" in err
+    # the same command as the README's
+    hint = 'pip install -e ".[serve]"'
+    assert hint in err and "uvicorn" in err
+    assert hint in (Path(__file__).resolve().parent.parent / "README.md").read_text()
 
 
 def test_serve_command_bad_model_is_one_line(capsys, tmp_path):

@@ -102,7 +102,7 @@ def test_real_server_answers_and_needs_token(server):
     resp = httpx.post(
         f"{server}/v1/score", json={"comments": [{"text": "x"}]}, headers={"Authorization": "Bearer tok"}
     )
-    assert resp.status_code == 200 and resp.json()["model"] == "tiny-test"
+    assert resp.status_code == 200 and resp.json()["model"] == "tiny"
 
 
 @pytest.mark.parametrize(

@@ -67,6 +67,37 @@ def load_model_or_fail(path: str | None) -> Any:
         raise CLIError(" ".join(text.split())) from None
 
 
+#: Optional extras and the packages they add (as pyproject.toml declares them).
+EXTRAS = {"serve": ("fastapi>=0.110", "uvicorn>=0.29"), "report": ("matplotlib>=3.8",)}
+
+
+def extra_hint(extra: str) -> str:
+    """How to install an optional extra, as the README shows it: ``pip install -e ".[serve]"``
+    in a source checkout, else its packages by name (the wheel's extra needs the wheel's path)."""
+    from moderation.model import source_checkout
+
+    packages = " ".join(f"'{p}'" for p in EXTRAS[extra])
+    if source_checkout() is not None:
+        return f'install the \'{extra}\' extra with pip install -e ".[{extra}]" (or pip install {packages})'
+    return f"install the '{extra}' extra with pip install {packages}"
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null once its reader has gone, so the interpreter's final flush
+    does not print "Exception ignored ... BrokenPipeError" on the way out."""
+    import os
+
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return  # not a real file (a test's capture): nothing is flushed at exit
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Build the top-level parser with every available sub-command registered."""
     from moderation import __version__
@@ -105,7 +136,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CLIError as exc:
         print(f"moderation {args.command}: error: {exc}", file=sys.stderr)
         return 2
-    except BrokenPipeError:  # e.g. `moderation score big.csv | head`
+    except BrokenPipeError:  # e.g. `moderation score big.csv | head`: stop quietly, like cat
+        _silence_stdout()
         return 0
     except Terminated:
         print("moderation: terminated", file=sys.stderr)

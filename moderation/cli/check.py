@@ -66,8 +66,7 @@ def run(args: argparse.Namespace) -> int:
     if args.raise_floors:
         raised = floors_from_report(report, current=floors)
         changed = {k: v for k, v in raised.items() if v > floors.get(k, -1.0)}
-        name = model.card.get("name") or model.version
-        write_floors(raised, floors_path, note=f"model {name} (version {model.version})")
+        write_floors(raised, floors_path, note=f"model {model.version} (trained {model.timestamp})")
         print(f"floors raised for {len(changed)} functionalit{'y' if len(changed) == 1 else 'ies'} "
               f"in {floors_path}" + (": " + ", ".join(f"{k} {v:.2f}" for k, v in changed.items())
                                      if changed else ""))

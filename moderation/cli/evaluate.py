@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import sys
 from typing import Any
 
 HELP = "measure a model on a labelled CSV/JSONL file (metrics per label, kind and source)"
@@ -20,7 +22,7 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from moderation.cli import CLIError, load_model_or_fail
+    from moderation.cli import CLIError, extra_hint, load_model_or_fail
     from moderation.evaluate import evaluate_frame, load_labelled, write_report
 
     try:
@@ -30,13 +32,16 @@ def run(args: argparse.Namespace) -> int:
     model = load_model_or_fail(args.model)
     scores = model.predict_proba(frame["text"].tolist())
     if args.output:
-        name = str(model.card.get("name") or "")
-        label = model.version if name in ("", model.version) else f"{name} (version {model.version})"
+        label = _label(model)
         result = write_report(frame, scores, model.thresholds, args.output,
                               title=f"Evaluation of model {model.version} on {args.data}", model=label)
+        if importlib.util.find_spec("matplotlib") is None:
+            print("moderation evaluate: precision-recall plots skipped: matplotlib is not installed; "
+                  + extra_hint("report"), file=sys.stderr)
     else:
         result = evaluate_frame(frame, scores, model.thresholds)
-    print(f"model {model.version}, {len(frame)} rows")
+    built = f" (trained {model.timestamp})" if model.timestamp and model.timestamp != model.version else ""
+    print(f"model {model.version}{built}, {len(frame)} rows")
     for label, m in result["overall"].items():
         if not m.get("n"):
             continue
@@ -46,3 +51,10 @@ def run(args: argparse.Namespace) -> int:
     if args.output:
         print(f"report written to {args.output}/report.md")
     return 0
+
+
+def _label(model: Any) -> str:
+    """The model as the report names it: its version name, and when it was trained."""
+    if model.timestamp and model.timestamp != model.version:
+        return f"{model.version} (trained {model.timestamp})"
+    return model.version

@@ -7,19 +7,47 @@ from pathlib import Path
 from typing import Any
 
 HELP = "list model versions, choose the default, roll back, or convert a legacy pickled model"
+MODELS_DIR_HELP = ("your models folder (default: $MODERATION_MODELS, else models/ in a source "
+                   "checkout, else the per-user data folder)")
 
 
 def register(subparsers: Any) -> None:
     """Add the ``models`` sub-command and its actions."""
     p = subparsers.add_parser("models", help=HELP, description=HELP + ".")
-    p.add_argument("--models-dir", metavar="DIR", help="models folder (default: $MODERATION_MODELS or models/)")
+    p.add_argument("--models-dir", metavar="DIR", help=MODELS_DIR_HELP)
+    # --models-dir is accepted after the action too (`models list --models-dir X`); SUPPRESS
+    # keeps an absent one from hiding the one given before the action
+    after = argparse.ArgumentParser(add_help=False)
+    after.add_argument("--models-dir", metavar="DIR", default=argparse.SUPPRESS, help=MODELS_DIR_HELP)
     sub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
-    sub.add_parser("list", help="versions, dates, key metrics and which is the default")
-    use = sub.add_parser("use", help="make version NAME the default")
-    use.add_argument("name", metavar="NAME")
-    sub.add_parser("rollback", help="go back to the previous default")
+    sub.add_parser(
+        "list", parents=[after],
+        help="versions, dates, key metrics and which is the default",
+        description=(
+            "List the model versions: your own (in the models folder) and the shipped, read-only "
+            "ones, with the date each was trained, its size, its F1 on our comments' validation "
+            "split, and a * before the default."
+        ),
+    )
+    use = sub.add_parser(
+        "use", parents=[after],
+        help="make version NAME the default",
+        description=(
+            "Make version NAME (your own or a shipped one) the default model that score, serve, "
+            "check and evaluate load. The previous default is remembered for `models rollback`."
+        ),
+    )
+    use.add_argument("name", metavar="NAME", help="a version name, as `moderation models list` shows it")
+    sub.add_parser(
+        "rollback", parents=[after],
+        help="go back to the previous default",
+        description=(
+            "Make the previous default model the default again (each `models use` and each "
+            "promotion by `train` remembers the one it replaced)."
+        ),
+    )
     convert = sub.add_parser(
-        "convert",
+        "convert", parents=[after],
         help="convert a legacy model folder (pickled model.joblib) to the pickle-free format",
         description=(
             "Convert a model folder saved by an earlier version (a pickled model.joblib) to the "
@@ -40,18 +68,19 @@ def run(args: argparse.Namespace) -> int:
     from moderation.model import ModelError
     from moderation.registry import ModelRegistry
 
-    registry = ModelRegistry(args.models_dir)
+    registry = ModelRegistry(args.models_dir, shipped=True)
     try:
         if args.action == "list":
             rows = registry.list()
-            if not rows:
-                print(f"no model versions in {registry.root}")
+            if not any(not r["shipped"] for r in rows):
+                print(f"no model versions of your own in {registry.root}")
             for r in rows:
                 f1 = "  ".join(
                     f"{k.split('_')[0]} F1 {r[k]:.3f}" for k in ("hostile_f1", "conspiratorial_f1") if r[k] is not None
                 )
                 mark = "*" if r["default"] else " "
                 note = "  (failed the gate)" if r["gate"] is False else ""
+                note += "  (shipped, read-only)" if r["shipped"] else ""
                 print(f"{mark} {r['name']:<32} {r['created']:<26} {r['size_mb']:>5} MB  {f1}{note}".rstrip())
         elif args.action == "use":
             registry.use(args.name)
@@ -62,6 +91,9 @@ def run(args: argparse.Namespace) -> int:
             print(f"default model is now {registry.rollback()}")
     except (FileNotFoundError, LookupError, ModelError) as exc:
         raise CLIError(_message(exc)) from None
+    except PermissionError as exc:
+        raise CLIError(f"cannot write to the models folder {registry.root}: {exc.strerror}; "
+                       "choose another with --models-dir or $MODERATION_MODELS") from None
     return 0
 
 

@@ -63,6 +63,8 @@ def run(args: argparse.Namespace) -> int:
     df = pd.DataFrame(rows, columns=list(COLUMNS))
     try:
         write_table(df, args.output)
+    except BrokenPipeError:  # `moderation parse page.html | head`: the reader left; so do we
+        raise
     except OSError as exc:
         raise CLIError(f"cannot write {args.output}: {_one_line(exc)}") from None
     if args.output not in (None, "-"):

@@ -132,6 +132,14 @@ class _Source:
     name: str
     kind: str  # "stdin", "page", "csv", "tsv", "jsonl", "parquet"
     path: Path | None = None
+    #: CSV/TSV: the file's encoding and separator, found as ``train --labels`` finds them.
+    encoding: str = "utf-8-sig"
+    sep: str = ","
+
+    @property
+    def encoding_errors(self) -> str:
+        # UTF-8: keep undecodable bytes (a row error); Windows-1252: its few undefined bytes as U+FFFD
+        return "surrogateescape" if self.encoding == "utf-8-sig" else "replace"
 
 
 def _classify(name: str) -> _Source:
@@ -141,6 +149,11 @@ def _classify(name: str) -> _Source:
     if name == "-":
         return _Source("<stdin>", "stdin")
     path = Path(name)
+    if path.is_dir():
+        raise CLIError(f"{name}: is a folder, not a file; pass the files inside it "
+                       f"(for example {Path(name) / '*.csv'})")
+    if not path.exists():
+        raise CLIError(f"{name}: no such file; check the path")
     lower = path.name.lower()
     if lower.endswith(".gz"):
         lower = lower[:-3]
@@ -155,11 +168,23 @@ def _classify(name: str) -> _Source:
                 f"{name}: unsupported input extension {path.suffix or '(none)'!r}; use one of "
                 f"{known}, or '-' for one comment per line on stdin"
             ) from None
-    if not path.exists():
-        raise CLIError(f"{name}: no such file; check the path")
-    if path.is_dir():
-        raise CLIError(f"{name}: is a folder; pass the files inside it")
-    return _Source(name, kind, path)
+    try:
+        empty = path.stat().st_size == 0
+    except OSError as exc:
+        raise CLIError(_one_line(exc)) from None
+    if empty:
+        raise CLIError(f"{name}: the file is empty (0 bytes); nothing to score")
+    src = _Source(name, kind, path)
+    if kind in ("csv", "tsv"):
+        from moderation.io import FALLBACK_ENCODING, sniff_csv
+
+        try:
+            src.encoding, src.sep = sniff_csv(path)
+        except OSError as exc:
+            raise CLIError(_one_line(exc)) from None
+        if src.encoding == FALLBACK_ENCODING:
+            print(f"moderation score: {name} is not UTF-8; read as Windows-1252", file=sys.stderr)
+    return src
 
 
 def _text_column(columns: list[Any], requested: str | None, name: str) -> Any:
@@ -211,9 +236,12 @@ class _BadRecords:
     the file with the csv module, which numbers records the way pandas does (a blank line is
     one, a quoted cell over several lines is one)."""
 
-    def __init__(self, path: Path, sep: str) -> None:
+    def __init__(self, path: Path, sep: str, encoding: str = "utf-8-sig",
+                 errors: str = "surrogateescape") -> None:
         self.path = path
         self.sep = sep
+        self.encoding = encoding
+        self.errors = errors
         self.handle: Any = None
         self.reader: Any = None
         self.record = 0
@@ -223,7 +251,7 @@ class _BadRecords:
         import csv
 
         if self.reader is None:
-            self.handle = open(self.path, encoding="utf-8-sig", errors="surrogateescape", newline="")
+            self.handle = open(self.path, encoding=self.encoding, errors=self.errors, newline="")
             self.reader = csv.reader(self.handle, delimiter=self.sep)
         cells: list[str] = []
         start = self.reader.line_num + 1
@@ -270,7 +298,7 @@ def _read_csv(src: _Source, sep: str, chunk_size: int, progress: _Progress) -> I
     assert src.path is not None
     fmt = "TSV" if sep == "\t" else "CSV"
     size = src.path.stat().st_size
-    records = _BadRecords(src.path, sep)
+    records = _BadRecords(src.path, sep, src.encoding, src.encoding_errors)
     with open(src.path, "rb") as fh:
         progress.start(src.name, size, "B")
         try:
@@ -280,8 +308,8 @@ def _read_csv(src: _Source, sep: str, chunk_size: int, progress: _Progress) -> I
                 dtype=object,
                 keep_default_na=False,
                 na_values=[""],
-                encoding="utf-8-sig",
-                encoding_errors="surrogateescape",
+                encoding=src.encoding,
+                encoding_errors=src.encoding_errors,
                 chunksize=chunk_size,
                 on_bad_lines="warn",  # kept below as rows with an error, never dropped
             )
@@ -431,7 +459,7 @@ def _chunks(src: _Source, chunk_size: int, progress: _Progress) -> Iterator[pd.D
     if src.kind == "page":
         return _read_page(src)
     if src.kind in ("csv", "tsv"):
-        return _read_csv(src, "\t" if src.kind == "tsv" else ",", chunk_size, progress)
+        return _read_csv(src, src.sep, chunk_size, progress)
     if src.kind == "jsonl":
         return _read_jsonl(src, chunk_size, progress)
     return _read_parquet(src, chunk_size, progress)
@@ -639,8 +667,8 @@ def _source_layout(src: _Source) -> tuple[list[Any], dict[Any, Any]]:
     assert src.path is not None
     if src.kind in ("csv", "tsv"):
         try:
-            head = pd.read_csv(src.path, sep="\t" if src.kind == "tsv" else ",", nrows=0, dtype=object,
-                               encoding="utf-8-sig", encoding_errors="surrogateescape")
+            head = pd.read_csv(src.path, sep=src.sep, nrows=0, dtype=object,
+                               encoding=src.encoding, encoding_errors=src.encoding_errors)
         except pd.errors.EmptyDataError:
             return [], {}
         except (pd.errors.ParserError, ValueError) as exc:
@@ -733,7 +761,7 @@ class _Writer:
     type differs from the rows before, never stops the run."""
 
     def __init__(self, path: str | None, columns: list[Any] | None = None,
-                 types: dict[Any, Any] | None = None):
+                 types: dict[Any, Any] | None = None, json_columns: tuple[Any, ...] = ()):
         from moderation.io import table_format
 
         self.to_stdout = path in (None, "-")
@@ -741,6 +769,8 @@ class _Writer:
         self.fmt = "csv" if self.target is None else table_format(self.target)
         self.columns: list[Any] | None = list(columns) if columns is not None else None
         self.types = dict(types or {})
+        #: Columns holding JSON text (``reasons``): written as JSON values in JSONL.
+        self.json_columns = tuple(json_columns)
         self.opened = False
         self.handle: Any = None
         self.tmp: Path | None = None
@@ -790,7 +820,11 @@ class _Writer:
             df = _clean_strings(df, nested=True) if _has_nested(df) else df
             df.to_csv(self.handle, index=False, header=first, sep=sep, lineterminator="\n")
         elif self.fmt == "jsonl":
-            self._write_jsonl(_clean_strings(df, nested=False))
+            df = _clean_strings(df, nested=False)
+            for col in self.json_columns:
+                if col in df.columns:
+                    df[col] = df[col].map(lambda v: json.loads(v) if isinstance(v, str) else v)
+            self._write_jsonl(df)
         else:
             self._write_parquet(_clean_strings(df, nested=False), source)
         self.rows += len(df)
@@ -928,7 +962,8 @@ def run(args: argparse.Namespace) -> int:
     layout, text_cols = _plan(sources, args, added)
 
     progress = _Progress(enabled=not args.no_progress and sys.stderr.isatty())
-    writer = _Writer(args.output, [*(layout.union() or ["text"]), *added], layout.types)
+    writer = _Writer(args.output, [*(layout.union() or ["text"]), *added], layout.types,
+                     json_columns=("reasons",) if args.explain else ())
     stats = _Stats()
     try:
         for src in sources:

@@ -36,14 +36,11 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Load the model, build the app and run uvicorn until interrupted."""
-    from moderation.cli import CLIError
+    from moderation.cli import CLIError, extra_hint
 
     missing = [m for m in ("fastapi", "uvicorn") if importlib.util.find_spec(m) is None]
     if missing:
-        raise CLIError(
-            f"the HTTP service needs {' and '.join(missing)}: install the 'serve' extra with "
-            'pip install "moderation[serve]"'
-        )
+        raise CLIError(f"the HTTP service needs {' and '.join(missing)}: {extra_hint('serve')}")
     if not 0 < args.port < 65536:
         raise CLIError(f"--port {args.port} is not a port number; use 1-65535")
     import uvicorn

@@ -29,7 +29,9 @@ def register(subparsers: Any) -> None:
                    help="train on the shipped dataset plus your labels (default) or on your labels alone")
     p.add_argument("--name", metavar="NAME", help="version name (default: model-<timestamp>)")
     p.add_argument("--out", metavar="DIR", help="write the version to DIR (its parent is the models folder)")
-    p.add_argument("--models-dir", metavar="DIR", help="models folder (default: $MODERATION_MODELS or models/)")
+    p.add_argument("--models-dir", metavar="DIR",
+                   help="models folder the new version is saved in (default: $MODERATION_MODELS, else "
+                        "models/ in a source checkout, else the per-user data folder)")
     p.add_argument("--force", action="store_true", help="promote the new version even if the gate fails")
     p.add_argument("--skip-invalid", action="store_true", help="train on the valid rows, report the skipped ones")
     p.add_argument("--label-weight", type=float, default=None, metavar="W",
@@ -47,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     if args.out:
         out = Path(args.out)
         root, name = out.parent, out.name
-    registry = ModelRegistry(root)
+    registry = ModelRegistry(root, shipped=True)
     try:
         trainer = Trainer(
             labels=args.labels,
