@@ -507,6 +507,29 @@ class CategoryNgramVectorizer(TfidfVectorizer):
         lo, hi = self.ngram_range
         return partial(category_ngrams, lo=lo, hi=hi)
 
+    def transform(self, raw_documents):
+        """TF-IDF of the category n-grams: the matrix ``TfidfVectorizer.transform`` gives (a test
+        checks it), counted straight into the vocabulary without per-document dictionaries."""
+        if isinstance(raw_documents, str):
+            raise ValueError("Iterable over raw text documents expected, string object received.")
+        check_is_fitted(self, msg="The category vectorizer is not fitted")
+        if self.binary or self.lowercase or self.preprocessor is not None:
+            return super().transform(raw_documents)
+        get = self.vocabulary_.get
+        lo, hi = self.ngram_range
+        indices: list[int] = []
+        indptr = [0]
+        for doc in raw_documents:
+            indices.extend(c for c in map(get, category_ngrams(doc, lo, hi)) if c is not None)
+            indptr.append(len(indices))
+        X = sparse.csr_matrix(
+            (np.ones(len(indices), dtype=self.dtype), np.asarray(indices, dtype=np.int32),
+             np.asarray(indptr, dtype=np.int64)),
+            shape=(len(indptr) - 1, len(self.vocabulary_)),
+        )
+        X.sum_duplicates()
+        return self._tfidf.transform(X, copy=False)
+
 
 def make_features(
     *,

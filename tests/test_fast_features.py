@@ -86,3 +86,14 @@ def test_fused_path_with_the_category_stream_matches_featureunion() -> None:
     expected = FeatureUnion.transform(feats, norm.transform(raw)).toarray()
     np.testing.assert_allclose(feats.transform(norm.transform(raw)).toarray(), expected, atol=1e-6)
     np.testing.assert_allclose(feats.transform_raw(raw, norm).toarray(), expected, atol=1e-6)
+
+
+def test_category_vectorizer_matches_tfidfvectorizer() -> None:
+    norm = TextNormalizer(min_count=1).fit(TRAIN)
+    feats = make_features(word_max_features=500, char_max_features=800, category_max_features=300)
+    feats.set_params(category__min_df=1, category__max_df=1.0)
+    feats.fit(norm.transform(TRAIN))
+    category = dict(feats.transformer_list)["category"]
+    docs = norm.transform(DOCS + ["I cannot stand muslims", "you you idiot", ""])
+    expected = TfidfVectorizer.transform(category, docs).toarray()
+    np.testing.assert_allclose(category.transform(docs).toarray(), expected, atol=1e-6)
