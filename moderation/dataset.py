@@ -52,13 +52,21 @@ _REPO_ROOT = Path(__file__).resolve().parent.parent
 def resolve_corpora(corpora: str | Path | None = None) -> Path:
     """Return the corpus folder: explicit argument > ``$MODERATION_CORPORA`` > ``../shared/data``.
 
-    The default is ``<repo root>/../shared/data``, where the shared corpora are read in place.
+    The default is ``<repo root>/../shared/data``, where the shared corpora are read in place; in
+    an installed copy (no repository), ``corpora`` in the per-user data folder
+    (``platformdirs.user_data_dir("moderation")``).
     """
     if corpora:
         return Path(corpora).expanduser()
     env = os.environ.get(CORPORA_ENV)
     if env:
         return Path(env).expanduser()
+    from moderation.model import source_checkout
+
+    if source_checkout() is None:
+        import platformdirs
+
+        return Path(platformdirs.user_data_dir("moderation")) / "corpora"
     return (_REPO_ROOT.parent / "shared" / "data").resolve()
 
 

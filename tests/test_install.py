@@ -331,3 +331,13 @@ def test_extra_hints_match_pyproject_and_readme() -> None:
         assert list(packages) == extras[name]
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert 'pip install -e ".[serve]"' in extra_hint("serve") and 'pip install -e ".[serve]"' in readme
+
+
+def test_an_installed_copy_looks_for_corpora_in_the_user_folder(
+    installed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from moderation.dataset import resolve_corpora
+
+    monkeypatch.delenv("MODERATION_CORPORA", raising=False)
+    assert resolve_corpora() == tmp_path / "user-data" / "moderation" / "corpora"
+    assert resolve_corpora(tmp_path / "mine") == tmp_path / "mine"
