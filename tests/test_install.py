@@ -341,3 +341,14 @@ def test_an_installed_copy_looks_for_corpora_in_the_user_folder(
     monkeypatch.delenv("MODERATION_CORPORA", raising=False)
     assert resolve_corpora() == tmp_path / "user-data" / "moderation" / "corpora"
     assert resolve_corpora(tmp_path / "mine") == tmp_path / "mine"
+
+
+def test_raise_floors_never_writes_into_an_installed_package(
+    installed: Path, capsys: pytest.CaptureFixture
+) -> None:
+    from moderation.check import FLOORS_FILE
+
+    before = Path(FLOORS_FILE).read_bytes()
+    assert main(["check", "--raise-floors"]) == 2
+    assert "pass it with --floors FILE" in capsys.readouterr().err
+    assert Path(FLOORS_FILE).read_bytes() == before

@@ -43,6 +43,12 @@ def run(args: argparse.Namespace) -> int:
     from moderation.cli import CLIError, load_model_or_fail
 
     floors_path = args.floors or FLOORS_FILE
+    if args.raise_floors and args.floors is None:
+        from moderation.model import source_checkout
+
+        if source_checkout() is None:  # never write into site-packages
+            raise CLIError("--raise-floors would change the installed package's floors; copy "
+                           f"{FLOORS_FILE} somewhere and pass it with --floors FILE")
     try:
         suite = generate_suite()
         floors = load_floors(floors_path, functionalities=suite["functionality"].unique())
