@@ -126,6 +126,7 @@ class ModelRegistry:
                     "labels_files": len(card.get("labels_files") or []) if isinstance(
                         card.get("labels_files") or [], list) else 0,
                     "gate": _get(card, "gate").get("passed"),
+                    "forced": bool(_get(card, "gate").get("forced")),
                     "size_mb": round((_number(card.get("model_bytes")) or 0) / 1e6, 1),
                     "shipped": self.is_shipped(name),
                     "trained": str(card.get("version", "")),

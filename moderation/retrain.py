@@ -628,7 +628,8 @@ class Trainer:
         model = self.fit()
         verdict = self.gate(model)
         model.card["gate"] = {"passed": verdict.passed, "reasons": verdict.reasons, "rows": verdict.rows,
-                              "compared_with": self.registry.default_name()}
+                              "compared_with": self.registry.default_name(),
+                              "forced": bool(self.force and not verdict.passed)}
         path = model.save(self.registry.root / self.name)
         promoted = self.promote and (verdict.passed or self.force)
         if promoted:

@@ -126,6 +126,11 @@ def test_a_run_that_fails_the_gate_keeps_the_default_and_force_and_rollback_work
                  "--name", "forced", "--force") == 0
     assert "promoted (--force): forced is the default" in capsys.readouterr().out
     assert registry.default_name() == "forced" and registry.history() == ["base"]
+    assert read_card(models_dir / "forced")["gate"]["forced"] is True
+    assert read_card(models_dir / "narrow")["gate"]["forced"] is False
+    assert main(["models", "--models-dir", str(models_dir), "list"]) == 0
+    forced_line = [x for x in capsys.readouterr().out.splitlines() if "forced" in x][0]
+    assert forced_line.endswith("(gate overridden with --force: reasons in model.json)")
 
     assert main(["models", "--models-dir", str(models_dir), "rollback"]) == 0
     assert capsys.readouterr().out.strip() == "default model is now base"

@@ -79,7 +79,10 @@ def run(args: argparse.Namespace) -> int:
                     f"{k.split('_')[0]} F1 {r[k]:.3f}" for k in ("hostile_f1", "conspiratorial_f1") if r[k] is not None
                 )
                 mark = "*" if r["default"] else " "
-                note = "  (failed the gate)" if r["gate"] is False else ""
+                note = ""
+                if r["gate"] is False:
+                    note = ("  (gate overridden with --force: reasons in model.json)" if r["forced"]
+                            else "  (failed the gate)")
                 note += "  (shipped, read-only)" if r["shipped"] else ""
                 print(f"{mark} {r['name']:<32} {r['created']:<26} {r['size_mb']:>5} MB  {f1}{note}".rstrip())
         elif args.action == "use":
