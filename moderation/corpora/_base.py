@@ -268,3 +268,29 @@ def abusive_word_mask(texts: pd.Series) -> pd.Series:
         words = sorted(set(INSULTS + SLURS + DEHUMANISING), key=len, reverse=True)
         _ABUSE_WORD = re.compile(r"\b(?:" + "|".join(map(re.escape, words)) + r")\b", re.I)
     return texts.astype(str).str.contains(_ABUSE_WORD, regex=True)
+
+
+#: Zero-width and bidi control characters (Gab leaves a U+200D after most @mentions; byte-order
+#: marks get pasted mid-text). A joiner between two emoji (a ZWJ sequence) is kept.
+_INVISIBLE = re.compile("[\u200b\u200c\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]"
+                        "|(?<![\u2000-\U0010ffff])\u200d|\u200d(?![\u2000-\U0010ffff])")
+#: HTML tags pasted from forum pages: inline ones (``<i>``) are dropped, block ones (``<br>``,
+#: ``<div class=...>``) become a space. Made-up tags such as ``<sarc>`` are the author's words.
+_HTML_TAG = re.compile(r"</?(?:a|b|i|u|s|em|strong|span|cite|font)\b[^<>]*>", re.I)
+_HTML_BLOCK = re.compile(r"</?(?:div|p|br|blockquote|object)\b[^<>]*>", re.I)
+#: Quotes escaped twice upstream (``""word""`` for ``"word"``).
+_DOUBLE_QUOTE = re.compile(r'""')
+#: Personal data that ``clean_text`` leaves: e-mail addresses and chained mentions
+#: (``@first@second``, where only the first is removed there).
+_PERSONAL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?<![\w@])@\w+(?:@\w+)+")
+
+
+def strip_markup(text: pd.Series) -> pd.Series:
+    """Remove invisible characters, pasted HTML tags, doubled quotes, e-mail addresses and
+    chained mentions: what scraped comment files carry besides the words (before
+    :func:`clean_series`)."""
+    return (text.str.replace(_INVISIBLE, "", regex=True)
+            .str.replace(_HTML_TAG, "", regex=True)
+            .str.replace(_HTML_BLOCK, " ", regex=True)
+            .str.replace(_DOUBLE_QUOTE, '"', regex=True)
+            .str.replace(_PERSONAL, " ", regex=True))

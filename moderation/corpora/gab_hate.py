@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pandas as pd
@@ -15,6 +14,7 @@ from ._base import (
     clean_series,
     labelled_frame,
     read_csv,
+    strip_markup,
 )
 
 FILE = "ghc_train.tsv"
@@ -32,19 +32,6 @@ MAPPING = (
             "counts as hostile: unknown"),
 )
 
-#: Zero-width and bidi control characters: Gab leaves a U+200D after most @mentions, and a few
-#: posts carry direction marks. A joiner between two emoji (a ZWJ sequence) is kept.
-_INVISIBLE = re.compile("[\u200b\u200c\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]"
-                        "|(?<![\u2000-\U0010ffff])\u200d|\u200d(?![\u2000-\U0010ffff])")
-#: HTML tags: inline ones (``<i>``) are dropped, block ones (``<br>``) become a space. Made-up
-#: tags such as ``<sarc>`` are the author's own words and stay.
-_HTML_TAG = re.compile(r"</?(?:a|b|i|u|s|em|strong|span|cite|font)\b[^<>]*>", re.I)
-_HTML_BLOCK = re.compile(r"</?(?:div|p|br|blockquote|object)\b[^<>]*>", re.I)
-#: Three posts were quote-escaped twice upstream (``""word""`` for ``"word"``).
-_DOUBLE_QUOTE = re.compile(r'""')
-#: Personal data that ``clean_text`` leaves: e-mail addresses and chained mentions
-#: (``@first@second``, where only the first is removed there).
-_PERSONAL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?<![\w@])@\w+(?:@\w+)+")
 
 
 def _flag(raw: pd.DataFrame, column: str, path: Path) -> pd.Series:
@@ -73,12 +60,7 @@ def load(folder: Path) -> pd.DataFrame:
     """Read ``ghc_train.tsv`` (CSV quoting, ``""`` escapes); the row number is the id."""
     path = folder / FILE
     raw = read_csv(path, COLUMNS, sep="\t")
-    text = (raw["text"]
-            .str.replace(_INVISIBLE, "", regex=True)
-            .str.replace(_HTML_TAG, "", regex=True)
-            .str.replace(_HTML_BLOCK, " ", regex=True)
-            .str.replace(_DOUBLE_QUOTE, '"', regex=True)
-            .str.replace(_PERSONAL, " ", regex=True))
+    text = strip_markup(raw["text"])
     text = clean_series(text)
     return labelled_frame(
         text,

@@ -15,6 +15,7 @@ from ._base import (
     clean_series,
     labelled_frame,
     read_csv,
+    strip_markup,
 )
 
 FILE = "train.csv"
@@ -36,17 +37,6 @@ _ESCAPE = re.compile(r"((?:\\x[0-9a-fA-F]{2})+)|\\(u[0-9a-fA-F]{4}|.)", re.S)
 _SIMPLE = {"n": "\n", "r": "\n", "t": " ", "\\": "\\", "'": "'", '"': '"'}
 #: A few comments were escaped twice upstream: ``That\\'s`` decodes to ``That\'s``.
 _LEFTOVER_QUOTE_ESCAPE = re.compile(r"\\+(?=['\"])")
-#: HTML tags pasted from forum pages: inline ones (``<i>``) are dropped, block ones
-#: (``<div class="forum-item">``, ``<br>``) become a space.
-_HTML_TAG = re.compile(r"</?(?:a|b|i|u|s|em|strong|span|cite|font)\b[^<>]*>", re.I)
-_HTML_BLOCK = re.compile(r"</?(?:div|p|br|blockquote|object)\b[^<>]*>", re.I)
-#: Zero-width characters (byte-order marks pasted mid-text).
-_INVISIBLE = re.compile("[\u200b\u200c\u200e\u200f\u2060\ufeff]")
-#: A few comments were quote-escaped twice upstream (``""word""`` for ``"word"``).
-_DOUBLE_QUOTE = re.compile(r'""')
-#: Personal data that ``clean_text`` leaves: e-mail addresses and chained reply mentions
-#: (``@first@second``, where only the first is removed there).
-_PERSONAL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?<![\w@])@\w+(?:@\w+)+")
 
 
 def _decode_bytes(data: bytes) -> str:
@@ -109,12 +99,7 @@ def load(folder: Path) -> pd.DataFrame:
         raise CorpusFormatError(
             f"{path}: column 'Insult' must hold 1 or 0, found {bad[:5]}. The corpus format "
             "changed: update moderation/corpora/kaggle_insults.py or restore the original file.")
-    text = (raw["Comment"].map(decode_comment)
-            .str.replace(_HTML_TAG, "", regex=True)
-            .str.replace(_HTML_BLOCK, " ", regex=True)
-            .str.replace(_INVISIBLE, "", regex=True)
-            .str.replace(_DOUBLE_QUOTE, '"', regex=True)
-            .str.replace(_PERSONAL, " ", regex=True))
+    text = strip_markup(raw["Comment"].map(decode_comment))
     text = clean_series(text)
     keys = insult.map(_KEYS).where(~(abusive_word_mask(text) & (insult == "0")), MAPPING[2].original)
     return labelled_frame(
