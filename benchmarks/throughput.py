@@ -30,7 +30,6 @@ import csv
 import os
 import platform
 import random
-import re
 import shutil
 import socket
 import statistics
@@ -43,6 +42,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import results_file
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "RESULTS.md"
@@ -246,15 +246,7 @@ def render(r: dict) -> str:
 
 def write_section(section: str, path: Path) -> None:
     """Replace the throughput section of ``path`` (or append it), leaving the rest alone."""
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
-    pattern = re.compile(re.escape(START) + r".*?" + re.escape(END), re.S)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section, text, count=1)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    results_file.write_section(section, START, END, path)
 
 
 def main(argv: list[str] | None = None) -> int:
