@@ -91,10 +91,15 @@ def augment_disguised(frame: pd.DataFrame, *, copies: int, seed: int) -> pd.Data
     return pd.concat(parts, ignore_index=True) if parts else frame.iloc[:0]
 
 
+def _base_source(sources: pd.Series) -> pd.Series:
+    """Source names with the ``_disguised`` suffix of augmented copies removed."""
+    return sources.astype(str).str.replace("_disguised", "", regex=False)
+
+
 def _weights(frame: pd.DataFrame, overrides: dict[str, float] | None) -> np.ndarray:
     w = frame["weight"].astype(float).to_numpy().copy() if "weight" in frame else np.ones(len(frame))
     if overrides:
-        base = frame["source"].astype(str).str.replace("_disguised", "", regex=False)
+        base = _base_source(frame["source"])
         for source, value in overrides.items():
             w[(base == source).to_numpy()] = value
     return w
@@ -113,7 +118,7 @@ def calibration_frame(data: pd.DataFrame) -> pd.DataFrame:
     positives = own_val[(own_val["hostile"] == 1) | (own_val["conspiratorial"] == 1)]
     disguised = augment_disguised(positives, copies=1, seed=CALIBRATION_SEED)
     frame = pd.concat([val, disguised], ignore_index=True)
-    base = frame["source"].astype(str).str.replace("_disguised", "", regex=False)
+    base = _base_source(frame["source"])
     own = (base == OWN_SOURCE).to_numpy()
     n_public = base[~own].nunique()
     share = np.where(own, 0.5 if n_public else 1.0, 0.5 / max(n_public, 1) if own.any() else
@@ -127,7 +132,7 @@ def choose_thresholds(calib: pd.DataFrame, probs: np.ndarray) -> dict[str, float
     our hard negatives and real benign news comments under their false-positive caps."""
     from moderation.evaluate import constrained_threshold
 
-    base = calib["source"].astype(str).str.replace("_disguised", "", regex=False)
+    base = _base_source(calib["source"])
     hard = (calib["kind"] == "hard_negative").fillna(False).to_numpy(bool) if "kind" in calib \
         else np.zeros(len(calib), bool)
     benign = base.isin(BENIGN_NEWS_SOURCES).to_numpy()
@@ -208,7 +213,7 @@ def train_model(
     fit_params = {"classify__sample_weight": w}
     if cfg["source_offsets"]:
         fit_params["classify__groups"] = (
-            train["source"].astype(str).str.replace("_disguised", "", regex=False).to_numpy())
+            _base_source(train["source"]).to_numpy())
     pipe.fit(train["text"].tolist(), y, **fit_params)
     if verbose:
         print(f"fitted on {len(train):,} rows in {time.perf_counter() - started:.0f}s")
