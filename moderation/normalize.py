@@ -313,11 +313,28 @@ def normalize_tokens(
     return out
 
 
+# A plain word: ASCII letters (inner apostrophes allowed), then ordinary closing punctuation.
+_PLAIN = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)*[\"'.,;:?!)\]}>]*")
+
+
+def _plain_word(raw: str) -> str | None:
+    """The normalised form of a plainly spelled word, without the disguise reader, or None when
+    the token needs :func:`normalize_token` (most tokens of real comments are plain)."""
+    if not _PLAIN.fullmatch(raw):
+        return None
+    core = raw.rstrip(_TRAIL_PUNCT).lower()
+    if core == "www" or _RUN3.search(core):
+        return None
+    return core
+
+
 def cached_token(raw: str, vocab: Mapping[str, int] | frozenset[str], cache: dict[str, str]) -> str:
     """:func:`normalize_token` memoised in ``cache`` (bounded: cleared past 500,000 entries)."""
     norm = cache.get(raw)
     if norm is None:
-        norm = normalize_token(raw, vocab)
+        norm = _plain_word(raw)
+        if norm is None:
+            norm = normalize_token(raw, vocab)
         if len(cache) > 500_000:
             cache.clear()
         cache[raw] = norm

@@ -11,7 +11,14 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
 from moderation.lexicon import LEXICON
-from moderation.normalize import TextNormalizer, Token, normalize, normalize_tokens
+from moderation.normalize import (
+    TextNormalizer,
+    Token,
+    _plain_word,
+    normalize,
+    normalize_token,
+    normalize_tokens,
+)
 from moderation.obfuscate import DISGUISES, obfuscate
 
 
@@ -406,3 +413,26 @@ def test_abuse_carrying_emoji_read_as_words() -> None:
     assert normalize("this reporter 🔪🔪 see you soon") == "this reporter knife see you soon"
     assert normalize("people🐒 lol") == "people monkey lol"
     assert normalize("what a goal 😀") == "what a goal 😀"  # other emoji are left as they are
+
+
+# --- the plain-word fast path (issue 13): it must give exactly what the disguise reader gives
+_TOKEN_CHARS = "abcdeilostxwABEILOSW'\".,;:?!)]}>(*#@$013-_/ "
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet=_TOKEN_CHARS, min_size=1, max_size=9).map(lambda t: t.replace(" ", "")).filter(bool))
+def test_plain_word_fast_path_equals_the_disguise_reader(raw):
+    fast = _plain_word(raw)
+    if fast is not None:
+        assert fast == normalize_token(raw)
+
+
+@pytest.mark.parametrize("raw", ["www.", "WWW", "stuuupid", "sooo", "'hello", "f*ck", "1d10t", "h.e.l.l.o"])
+def test_tokens_the_fast_path_leaves_to_the_disguise_reader(raw):
+    assert _plain_word(raw) is None
+
+
+@pytest.mark.parametrize("raw, expected", [("Hello,", "hello"), ("I'll", "i'll"), ("don't!", "don't"),
+                                           ("WORLD))", "world"), ("it's...", "it's")])
+def test_plain_words_are_lowered_and_stripped(raw, expected):
+    assert _plain_word(raw) == expected == normalize_token(raw)
