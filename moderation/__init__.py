@@ -1,6 +1,7 @@
 """moderation: score reader comments for HOSTILE and CONSPIRATORIAL content.
 
-The public API is small: parse pages into comments, load a model, score texts, retrain.
+The public API is small: parse pages into comments, load a model, score texts or whole files
+(:func:`score_file`), retrain.
 
 >>> import moderation
 >>> moderation.score(["You absolute halfwit", "The bus lanes are a mess"])  # doctest: +SKIP
@@ -21,22 +22,27 @@ _EXPORTS = {
     "load_model": "moderation.model",
     "score": "moderation.api",
     "score_page": "moderation.api",
+    "score_file": "moderation.batch",
+    "ScoreSummary": "moderation.batch",
     "train": "moderation.retrain",
 }
 
 __all__ = [
     "Comment",
     "Model",
+    "ScoreSummary",
     "__version__",
     "load_model",
     "parse_comments",
     "score",
+    "score_file",
     "score_page",
     "train",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
     from moderation.api import score, score_page
+    from moderation.batch import ScoreSummary, score_file
     from moderation.model import Model, load_model
     from moderation.parse import Comment, parse_comments
     from moderation.retrain import train

@@ -10,8 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from moderation.batch import UNDECODABLE
 from moderation.cli import main
-from moderation.cli.score import UNDECODABLE
 from moderation.model import SCORE_COLUMNS
 
 DATA = Path(__file__).parent / "data" / "score"

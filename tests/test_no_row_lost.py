@@ -18,8 +18,8 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from moderation.cli.score import READ_ERROR, _Progress, _read_jsonl, _Source
 from moderation.dataset import dedup_key
+from moderation.io import READ_ERROR, Progress, Source, _read_jsonl
 from moderation.retrain import LabelsError, load_labels
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -138,7 +138,7 @@ def test_the_score_jsonl_reader_keeps_every_line_as_a_row(
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "in.jsonl"
         path.write_text(text, encoding="utf-8")
-        frames = list(_read_jsonl(_Source(str(path), "jsonl", path), chunk, _Progress(False)))
+        frames = list(_read_jsonl(Source(str(path), "jsonl", path), chunk, Progress(False)))
     records = [r for f in frames for r in f.to_dict("records")]
     expected = [(n, k, v) for n, (k, v) in enumerate(lines, start=1)
                 if _serialise(k, v, ascii_only).removeprefix("\ufeff" if n == 1 else "").strip()]

@@ -68,7 +68,11 @@ def load_model_or_fail(path: str | None) -> Any:
 
 
 #: Optional extras and the packages they add (as pyproject.toml declares them).
-EXTRAS = {"serve": ("fastapi>=0.110", "uvicorn>=0.29"), "report": ("matplotlib>=3.8",)}
+EXTRAS = {
+    "serve": ("fastapi>=0.110", "uvicorn>=0.29"),
+    "report": ("matplotlib>=3.8",),
+    "dask": ("dask[dataframe]>=2024.8", "distributed>=2024.8"),
+}
 
 
 def extra_hint(extra: str) -> str:
