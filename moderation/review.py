@@ -15,7 +15,7 @@ import pandas as pd
 from moderation.features import LABELS
 from moderation.model import Model
 
-__all__ = ["select_for_review"]
+__all__ = ["logit_distance", "select_for_review"]
 
 _WORD = re.compile(r"\w+")
 
@@ -30,6 +30,24 @@ def _shingles(text: str) -> frozenset[str]:
 def _logit(p: np.ndarray) -> np.ndarray:
     p = np.clip(p, 1e-6, 1 - 1e-6)
     return np.log(p / (1 - p))
+
+
+def logit_distance(score: float | np.ndarray, threshold: float | np.ndarray) -> float | np.ndarray:
+    """How sure the model is about a label: the distance between a score and its threshold
+    in log-odds (0 at the threshold; smaller is less sure).
+
+    Parameters
+    ----------
+    score, threshold : float or array
+        Probabilities (broadcast together).
+
+    Returns
+    -------
+    float or numpy.ndarray
+        ``|logit(score) - logit(threshold)|``, a float for float inputs.
+    """
+    distance = np.abs(_logit(np.asarray(score, dtype=float)) - _logit(np.asarray(threshold, dtype=float)))
+    return float(distance) if distance.ndim == 0 else distance
 
 
 def select_for_review(
@@ -62,7 +80,7 @@ def select_for_review(
         return pd.DataFrame(columns=["text", *LABELS, "hostile_score", "conspiratorial_score", "uncertainty"])
     scores = model.predict_proba(series.tolist())
     thr = np.array([model.thresholds[label] for label in LABELS])
-    distance = np.abs(_logit(scores) - _logit(thr)).min(axis=1)
+    distance = logit_distance(scores, thr).min(axis=1)
     order = np.argsort(distance, kind="stable")
     picked: list[int] = []
     seen: list[frozenset[str]] = []

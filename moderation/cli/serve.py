@@ -1,10 +1,12 @@
-"""``moderation serve [--host 127.0.0.1] [--port 8000] [--model PATH]``: the HTTP scoring service."""
+"""``moderation serve [--host 127.0.0.1] [--port 8000] [--model PATH] [--attribute-alias NAME=ATTR]``:
+the HTTP scoring service and the review page for moderators (``/review``)."""
 
 from __future__ import annotations
 
 import argparse
 import importlib.util
 import logging
+import os
 import sys
 from typing import Any
 
@@ -17,14 +19,26 @@ def register(subparsers: Any) -> None:
         "serve",
         help=HELP,
         description=(
-            "Serve the model over HTTP: POST /v1/score, POST /v1/parse, GET /v1/model, GET /healthz "
-            "and the Perspective-compatible POST /v1alpha1/comments:analyze; docs at /docs. Set "
-            "MODERATION_API_TOKEN to require 'Authorization: Bearer <token>'."
+            "Serve the model over HTTP: POST /v1/score, POST /v1/parse, GET /v1/model, GET /healthz, "
+            "the Perspective-compatible POST /v1alpha1/comments:analyze and :suggestscore, and the "
+            "review page for moderators at /review; docs at /docs. Set MODERATION_API_TOKEN to "
+            "require 'Authorization: Bearer <token>' (the review page shows a sign-in form)."
         ),
     )
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port to bind (default 8000)")
     p.add_argument("--model", metavar="PATH", default=None, help="model folder (default: the shipped model)")
+    p.add_argument(
+        "--attribute-alias", metavar="NAME=ATTRIBUTE", action="append", default=None,
+        help="answer Perspective requests for attribute NAME with ATTRIBUTE (HOSTILE or "
+             "CONSPIRATORIAL), e.g. TOXICITY=HOSTILE; repeatable (default: "
+             "$MODERATION_ATTRIBUTE_ALIASES, comma-separated)",
+    )
+    p.add_argument(
+        "--labels-db", metavar="FILE", default=None,
+        help="SQLite file of the review page's decisions (default: $MODERATION_LABELS_DB, else "
+             "labels.sqlite3 in the per-user data folder)",
+    )
     p.add_argument(
         "--log-level",
         default="info",
@@ -46,15 +60,23 @@ def run(args: argparse.Namespace) -> int:
     import uvicorn
 
     from moderation.cli import load_model_or_fail
-    from moderation.serve import create_app
+    from moderation.serve import ALIASES_ENV, create_app, parse_attribute_aliases
 
+    try:
+        aliases = parse_attribute_aliases(args.attribute_alias if args.attribute_alias is not None
+                                          else os.environ.get(ALIASES_ENV))
+    except ValueError as exc:
+        where = "--attribute-alias" if args.attribute_alias is not None else ALIASES_ENV
+        raise CLIError(f"{where}: {exc}") from None
     model = load_model_or_fail(args.model)
-    app = create_app(model)
+    app = create_app(model, attribute_aliases=aliases, labels=args.labels_db)
     logging.basicConfig(
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
     print(
-        f"moderation serve: model {model.version} on http://{args.host}:{args.port} (docs at /docs)",
+        f"moderation serve: model {model.version} on http://{args.host}:{args.port} (docs at /docs, "
+        f"review page at /review)"
+        + "".join(f"; {alias} answered as {target}" for alias, target in aliases.items()),
         file=sys.stderr,
         flush=True,
     )
