@@ -101,7 +101,7 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--scheduler", metavar="ADDRESS", default=None,
         help="with --engine dask: the scheduler of an existing cluster (tcp://host:8786); "
-             "default: a local cluster of --jobs worker processes (2 when --jobs is 1)",
+             "default: a local cluster of --jobs worker processes (one per core when --jobs is 1)",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar, even on a terminal")
     p.set_defaults(func=run)
@@ -168,8 +168,11 @@ def _run_dask(args: argparse.Namespace, options: dict[str, Any]) -> Any:
     if args.output in (None, "-"):
         raise CLIError("--engine dask writes a folder of Parquet parts: name it with -o OUT_DIR")
     try:
-        from moderation.dask import score_files
+        from moderation.dask import ClusterError, score_files
     except ImportError as exc:
-        raise CLIError(f"--engine dask needs Dask ({exc.name or exc}); {extra_hint('dask')}") from None
-    return score_files(args.inputs, args.output, scheduler=args.scheduler,
-                       workers=args.jobs if args.jobs > 1 else 2, **options)
+        raise CLIError(f"--engine dask needs Dask ({exc.name} is missing); {extra_hint('dask')}") from None
+    try:
+        return score_files(args.inputs, args.output, scheduler=args.scheduler,
+                           workers=args.jobs if args.jobs > 1 else None, **options)
+    except ClusterError as exc:
+        raise CLIError(str(exc)) from None
