@@ -364,7 +364,7 @@ class _Guard:
                 path, 401, "unauthorized",
                 "Missing or wrong bearer token: send the header 'Authorization: Bearer <token>' "
                 "with the value of MODERATION_API_TOKEN.",
-                headers={"WWW-Authenticate": "Bearer"},
+                headers={"WWW-Authenticate": 'Bearer realm="moderation"'},  # a bare "Bearer" breaks httplib2
             )
             await response(scope, receive, send)
             return

@@ -230,7 +230,7 @@ def test_token_required_when_env_set(secured):
     body = {"comments": [{"text": "x"}]}
     resp = secured.post("/v1/score", json=body)
     _error(resp, 401, "unauthorized")
-    assert resp.headers["www-authenticate"] == "Bearer"
+    assert resp.headers["www-authenticate"] == 'Bearer realm="moderation"'
     _error(secured.post("/v1/score", json=body, headers={"Authorization": "Bearer wrong"}), 401, "unauthorized")
     _error(secured.get("/v1/model"), 401, "unauthorized")
     ok = secured.post("/v1/score", json=body, headers={"Authorization": "Bearer s3cret"})

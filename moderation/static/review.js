@@ -369,5 +369,9 @@ document.addEventListener("keydown", (event) => {
   event.preventDefault();
 });
 
-$("filter").addEventListener("change", render);
-$("sort").addEventListener("change", render);
+for (const id of ["filter", "sort"]) {
+  $(id).addEventListener("change", (event) => {
+    event.target.blur();  // the keys act on the thread again at once
+    render();
+  });
+}
