@@ -314,3 +314,14 @@ def test_suggestscore_feeds_the_label_store(secured, store):
     no_score = secured.post(f"{SUGGEST}?key=s3cret", json={**body, "attributeScores": {"HOSTILE": {}}})
     assert no_score.status_code == 400 and "summaryScore.value" in no_score.json()["error"]["message"]
     assert secured.post(SUGGEST, json=body).status_code == 401
+
+
+def test_the_page_s_files_are_package_data() -> None:
+    """A wheel carries the page (tests/test_install.py builds one; .ci/run checks an installed copy)."""
+    import fnmatch
+
+    tomllib = pytest.importorskip("tomllib", reason="Python 3.11+ reads pyproject.toml")
+    patterns = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["moderation"]
+    files = [p.relative_to(ROOT / "moderation").as_posix() for p in (ROOT / "moderation" / "static").iterdir()]
+    assert {"static/review.html", "static/signin.html", "static/review.js", "static/review.css"} <= set(files)
+    assert all(any(fnmatch.fnmatch(f, pattern) for pattern in patterns) for f in files), files

@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections import Counter
 
 import pytest
 
 pytest.importorskip("uvicorn")
 httpx = pytest.importorskip("httpx")
+from live_server import running_server  # noqa: E402
 
 TEXTS = [
     "You are a pathetic moron, nobody wants your opinion.",
@@ -24,46 +19,11 @@ TEXTS = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tiny_model_path):
     """`moderation serve` in a subprocess; yields its base URL and stops it afterwards."""
-    port = _free_port()
-    env = {**os.environ, "MODERATION_API_TOKEN": "tok"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "moderation", "serve", "--port", str(port),
-         "--model", str(tiny_model_path), "--log-level", "warning"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    try:
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"server exited early: {proc.stderr.read().decode()[-2000:]}")
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("server did not answer /healthz within 60 s")
-            time.sleep(0.2)
+    with running_server(["--model", str(tiny_model_path)], {"MODERATION_API_TOKEN": "tok"}, wait=60) as base:
         yield base
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 async def _load(base: str, total: int, concurrency: int) -> tuple[Counter, list[str]]:
