@@ -159,22 +159,28 @@ def score_chunk(
     return out
 
 
-def resolve_thresholds(model: Model, thresholds: dict[str, float] | None) -> dict[str, float]:
-    """The model's thresholds with those given in ``thresholds`` put in their place.
+def check_thresholds(thresholds: dict[str, float] | None) -> dict[str, float]:
+    """``thresholds`` as floats, checked.
 
     Raises
     ------
     ValueError
         For a label the model does not have, or a threshold outside 0-1.
     """
-    out = dict(model.thresholds)
+    out: dict[str, float] = {}
     for label, value in (thresholds or {}).items():
         if label not in LABELS:
             raise ValueError(f"no label {label!r} in thresholds; use {' or '.join(LABELS)}")
-        if not isinstance(value, (int, float)) or not 0.0 <= float(value) <= 1.0:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
             raise ValueError(f"thresholds[{label!r}] = {value!r}; give a score between 0 and 1")
         out[label] = float(value)
     return out
+
+
+def resolve_thresholds(model: Model, thresholds: dict[str, float] | None) -> dict[str, float]:
+    """The model's thresholds with those given in ``thresholds`` put in their place (checked
+    by :func:`check_thresholds`)."""
+    return {**model.thresholds, **check_thresholds(thresholds)}
 
 
 # -------------------------------------------------------------------------- summary

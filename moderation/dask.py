@@ -159,16 +159,13 @@ def score_dataframe(
     """
     import pandas as pd
 
-    from moderation.batch import LABELS, added_columns
+    from moderation.batch import added_columns, check_thresholds
     from moderation.io import READ_ERROR
 
     if text_column not in ddf.columns:
         shown = ", ".join(map(str, list(ddf.columns)[:20]))
         raise ValueError(f"no column {text_column!r} in the dataframe; pass text_column= one of: {shown}")
-    for label, value in (thresholds or {}).items():
-        if label not in LABELS or not isinstance(value, (int, float)) or not 0 <= value <= 1:
-            raise ValueError(f"thresholds[{label!r}] = {value!r}: give {' or '.join(LABELS)} a "
-                             "score between 0 and 1")
+    thresholds = check_thresholds(thresholds) or None
     meta = ddf._meta.drop(columns=[READ_ERROR], errors="ignore").copy()
     kinds = {"hostile_score": "float64", "conspiratorial_score": "float64",
              "hostile_flag": "boolean", "conspiratorial_flag": "boolean"}

@@ -142,3 +142,16 @@ def test_a_refused_input_leaves_the_output_as_it_was(tiny_model_path, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["many.csv", "out.csv", "scored.csv"]
     summary = score_file([src, scored], out, model=tiny_model_path, jobs=2, overwrite=True)
     assert summary.rows_in == 32
+
+
+def test_cli_jobs_gives_the_same_output(tiny_model_path, tmp_path, capsys):
+    src = _many(tmp_path, copies=20)
+    outs = []
+    for jobs in ("1", "2"):
+        out = tmp_path / f"jobs{jobs}.jsonl"
+        assert main(["score", str(src), "-o", str(out), "--model", str(tiny_model_path),
+                     "--chunk-size", "25", "--jobs", jobs, "--explain"]) == 0
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1]
+    err = capsys.readouterr().err
+    assert err.count("118 rows scored, 40 flagged HOSTILE") == 2  # 121 rows: 2 errors, 1 German
