@@ -17,6 +17,7 @@ import pytest
 pytest.importorskip("uvicorn")
 webdriver = pytest.importorskip("selenium.webdriver", reason="needs selenium (the [test] extra)")
 from live_server import running_server  # noqa: E402
+from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
@@ -78,7 +79,8 @@ def _current_id(driver) -> str:
 
 
 def _press(driver, key: str) -> None:
-    driver.find_element(By.TAG_NAME, "body").send_keys(key)
+    """A key press wherever the focus is, as a moderator's keyboard sends it."""
+    ActionChains(driver).send_keys(key).perform()
 
 
 def test_moderator_reviews_the_seed_page_and_retrains_from_the_export(browser, server, tmp_path):

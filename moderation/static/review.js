@@ -5,6 +5,8 @@
 
 const LABEL_KEYS = {h: "hostile", c: "conspiratorial"};
 const BINS = 20;
+// The server takes request bodies up to 5 MB; a file travels base64-encoded (4 bytes per 3).
+const MAX_FILE_BYTES = Math.floor((5 * 1024 * 1024 * 3) / 4) - 4096;
 
 const state = {
   thread: null,      // the server's answer: model, thresholds, labels, comments
@@ -90,6 +92,11 @@ $("paste-form").addEventListener("submit", (event) => {
 $("file").addEventListener("change", async () => {
   const file = $("file").files[0];
   if (!file) return;
+  if (file.size > MAX_FILE_BYTES) {
+    setStatus(`${file.name} is ${(file.size / 1048576).toFixed(1)} MB; the server takes files up to ` +
+      `${(MAX_FILE_BYTES / 1048576).toFixed(1)} MB. Split the thread, or score it with \`moderation score\`.`);
+    return;
+  }
   const buffer = await file.arrayBuffer();
   loadThread({file_base64: bytesToBase64(buffer), filename: file.name}, file.name);
 });
@@ -114,6 +121,8 @@ function showThread(thread) {
   $("overview").hidden = false;
   drawHistograms();
   render();
+  // the keys act on the thread now, not on the file chooser or the form that loaded it
+  if (document.activeElement instanceof HTMLElement) document.activeElement.blur();
 }
 
 function visibleIndexes() {
