@@ -102,7 +102,17 @@ def _score_partition(df: pd.DataFrame, ref: Model | str | None, text_column: Any
     from moderation.batch import resolve_thresholds, score_chunk
 
     model = worker_model(ref)
-    return score_chunk(model, df, text_column, resolve_thresholds(model, thresholds), explain=explain)
+    out = score_chunk(model, df, text_column, resolve_thresholds(model, thresholds), explain=explain)
+    for col, kind in _ADDED_TYPES.items():
+        if col in out.columns and kind == "string":
+            out[col] = out[col].astype("string")  # as the meta says (to_parquet writes it as text)
+    return out
+
+
+#: Dtypes of the columns :func:`score_dataframe` adds.
+_ADDED_TYPES = {"hostile_score": "float64", "conspiratorial_score": "float64",
+                "hostile_flag": "boolean", "conspiratorial_flag": "boolean",
+                "language": "string", "reasons": "string", "error": "string"}
 
 
 def score_dataframe(
@@ -140,7 +150,7 @@ def score_dataframe(
     dask.dataframe.DataFrame
         ``ddf`` with ``hostile_score``, ``conspiratorial_score`` (float), ``hostile_flag``,
         ``conspiratorial_flag`` (nullable boolean), ``language``, ``reasons`` (with
-        ``explain``) and ``error`` added. Lazy: compute it, or write it with ``to_parquet``.
+        ``explain``) and ``error`` (nullable strings) added. Lazy: compute it, or write it with ``to_parquet``.
 
     Raises
     ------
@@ -167,10 +177,8 @@ def score_dataframe(
         raise ValueError(f"no column {text_column!r} in the dataframe; pass text_column= one of: {shown}")
     thresholds = check_thresholds(thresholds) or None
     meta = ddf._meta.drop(columns=[READ_ERROR], errors="ignore").copy()
-    kinds = {"hostile_score": "float64", "conspiratorial_score": "float64",
-             "hostile_flag": "boolean", "conspiratorial_flag": "boolean"}
     for col in added_columns(explain):
-        meta[col] = pd.Series(dtype=kinds.get(col, object))
+        meta[col] = pd.Series(dtype=_ADDED_TYPES[col])
     return ddf.map_partitions(_score_partition, _model_ref(model), text_column, thresholds, explain,
                               meta=meta)
 

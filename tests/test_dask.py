@@ -71,7 +71,7 @@ def client():
     cluster.close()
 
 
-def test_score_dataframe_equals_one_process(client, tiny_model, tiny_model_path):
+def test_score_dataframe_equals_one_process(client, tiny_model, tiny_model_path, tmp_path):
     import dask.dataframe as dd
 
     from moderation.batch import score_chunk
@@ -87,6 +87,9 @@ def test_score_dataframe_equals_one_process(client, tiny_model, tiny_model_path)
         assert got[col].astype(object).where(got[col].notna(), None).tolist() == \
             expected[col].astype(object).where(expected[col].notna(), None).tolist(), col
     assert got["error"].notna().sum() == 2 and got["language"].eq("de").sum() == 1
+    score_dataframe(ddf, model=tiny_model_path).to_parquet(tmp_path / "scored")  # as the README shows
+    back = pd.read_parquet(tmp_path / "scored")
+    assert len(back) == 3000 and back["error"].notna().sum() == 2
     # one load per worker process, however many partitions it scored
     loads = client.run(lambda: sys.modules["moderation.dask"].LOADS)
     assert len(loads) == 2 and all(n <= 1 for n in loads.values()) and sum(loads.values()) >= 1
