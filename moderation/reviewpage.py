@@ -13,8 +13,6 @@ the public API, so the page shows exactly what ``moderation score`` and ``explai
 
 from __future__ import annotations
 
-import io
-import json
 import math
 import warnings
 from typing import TYPE_CHECKING, Any
@@ -33,7 +31,7 @@ __all__ = [
 ]
 
 #: File endings read as a table of comments (one per row, a ``text`` column).
-TABLE_SUFFIXES = (".csv", ".tsv", ".jsonl", ".ndjson", ".json")
+TABLE_SUFFIXES = (".csv", ".tsv", ".jsonl", ".ndjson", ".parquet", ".pq")
 #: Characters of comment text one thread may have explained for highlights (flagged comments
 #: first, then the ones nearest a threshold); comments past it are shown without highlights.
 MAX_HIGHLIGHT_CHARS = 150_000
@@ -61,8 +59,9 @@ def read_comments(data: bytes | str, filename: str | None = None) -> tuple[list[
         The file's bytes or the pasted text.
     filename : str, optional
         The uploaded file's name; one ending in ``.csv``, ``.tsv``, ``.jsonl``, ``.ndjson`` or
-        ``.json`` is read as a table with a ``text`` column (and optional ``id``, ``author``,
-        ``parent_id``). Anything else (or no name) is a saved page: HTML or a plain-text dump,
+        ``.parquet`` is read as a table, as ``moderation score`` reads it: the comment in the
+        first of the columns ``text``, ``comment``, ``body``, ``message``, ``content``, and
+        ``id``, ``author`` and ``parent_id`` used when present. Anything else (or no name) is a saved page: HTML or a plain-text dump,
         read by :func:`moderation.parse_comments`. Pasted text in which the parser finds no
         comment section is read as one comment per paragraph (blank-line separated).
 
@@ -76,7 +75,7 @@ def read_comments(data: bytes | str, filename: str | None = None) -> tuple[list[
     Raises
     ------
     ReviewInputError
-        A table without a ``text`` column, unreadable JSON, or a binary file.
+        A table without a text column, a malformed table, or a binary file.
     """
     name = (filename or "").lower()
     if name.endswith(TABLE_SUFFIXES):
@@ -85,34 +84,39 @@ def read_comments(data: bytes | str, filename: str | None = None) -> tuple[list[
 
 
 def _read_table(data: bytes | str, name: str) -> list[dict[str, Any]]:
+    """The rows of an uploaded table, read as ``moderation score`` and ``train`` read them:
+    a CSV's encoding and separator from :func:`moderation.io.sniff_csv`, JSONL and Parquet by
+    :func:`moderation.io.read_table`, the text column by :func:`moderation.io.find_text_column`."""
+    import tempfile
+    from pathlib import Path
+
     import pandas as pd
 
-    text = data.decode("utf-8-sig", errors="replace") if isinstance(data, bytes) else data
-    try:
-        if name.endswith((".jsonl", ".ndjson")) or (name.endswith(".json") and not text.lstrip().startswith("[")):
-            records = [json.loads(line) for line in text.splitlines() if line.strip()]
-            frame = pd.DataFrame.from_records(records)
-        elif name.endswith(".json"):
-            frame = pd.DataFrame.from_records(json.loads(text))
-        else:
-            from moderation.io import csv_delimiter
+    from moderation.io import TableError, find_text_column, read_table, sniff_csv
 
-            first = text.split("\n", 1)[0]
-            sep = csv_delimiter(first, ".tsv" if name.endswith(".tsv") else ".csv")
-            frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
-    except (ValueError, TypeError, pd.errors.ParserError) as exc:
-        raise ReviewInputError(
-            f"{name} could not be read as a table ({str(exc).splitlines()[0][:200]}); send CSV with a "
-            "header row, or JSON Lines with one object per comment"
-        ) from None
-    if "text" not in frame.columns:
-        shown = ", ".join(map(str, list(frame.columns)[:8])) or "none"
-        raise ReviewInputError(
-            f"{name} has no 'text' column (columns: {shown}); name the column holding the comments 'text'"
-        )
+    raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+    suffix = next(s for s in TABLE_SUFFIXES if name.endswith(s))
+    with tempfile.TemporaryDirectory(prefix="moderation-review-") as tmp:
+        path = Path(tmp) / f"upload{suffix}"
+        path.write_bytes(raw)
+        try:
+            if suffix in (".csv", ".tsv"):  # encoding and separator found as score and train do
+                encoding, sep = sniff_csv(path)
+                frame = pd.read_csv(path, sep=sep, encoding=encoding, encoding_errors="replace",
+                                    dtype=str, keep_default_na=False)
+            else:
+                frame = read_table(path, dtype=str)
+            column = find_text_column(list(frame.columns), None, name)
+        except TableError as exc:
+            raise ReviewInputError(str(exc).replace("--text-column (text_column= in Python; ",
+                                                    "a header (")) from None
+        except (ValueError, OSError) as exc:
+            message = str(exc).replace(str(path), name).splitlines()[0][:300]
+            raise ReviewInputError(f"{message}; send CSV with a header row, or JSON Lines with "
+                                   "one object per comment") from None
     out = []
     for i, row in enumerate(frame.to_dict("records")):
-        value = row.get("text")
+        value = row.get(column)
         if not isinstance(value, str) or not value.strip():
             continue
         out.append({

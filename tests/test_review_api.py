@@ -111,11 +111,17 @@ def test_thread_from_paste_and_table_uploads(client):
     comments = client.post("/review/api/thread", json={"file_base64": _b64(jsonl.encode()),
                                                         "filename": "c.jsonl"}).json()["comments"]
     assert [c["author"] for c in comments] == [None, "dee"]
+    # read as `moderation score` reads it: a `body` column, semicolons, Windows-1252
+    legacy = "id;body\n7;Caf\xe9 owners are idiots\n".encode("cp1252")
+    comments = client.post("/review/api/thread", json={"file_base64": _b64(legacy),
+                                                        "filename": "legacy.csv"}).json()["comments"]
+    assert [(c["id"], c["text"]) for c in comments] == [("7", "Caf\xe9 owners are idiots")]
 
 
 def test_unreadable_inputs_say_how_to_fix(client):
-    resp = client.post("/review/api/thread", json={"file_base64": _b64(b"body,who\nhi,me\n"), "filename": "x.csv"})
-    assert resp.status_code == 422 and "name the column holding the comments 'text'" in resp.json()["error"]["message"]
+    resp = client.post("/review/api/thread", json={"file_base64": _b64(b"words,who\nhi,me\n"), "filename": "x.csv"})
+    assert resp.status_code == 422 and "no text column (looked for text, comment" in resp.json()["error"]["message"]
+    assert "columns: words, who" in resp.json()["error"]["message"]
     resp = client.post("/review/api/thread", json={"file_base64": "not base64!", "filename": "x.html"})
     assert resp.status_code == 422 and "base64" in resp.json()["error"]["message"]
     resp = client.post("/review/api/thread", json={})
@@ -123,7 +129,7 @@ def test_unreadable_inputs_say_how_to_fix(client):
     many = "text\n" + "".join(f"comment number {i}\n" for i in range(MAX_COMMENTS + 1))
     resp = client.post("/review/api/thread", json={"file_base64": _b64(many.encode()), "filename": "m.csv"})
     assert resp.status_code == 413 and "Send them in batches" in resp.json()["error"]["message"]
-    with pytest.raises(ReviewInputError, match="could not be read as a table"):
+    with pytest.raises(ReviewInputError, match="cannot read as JSONL"):
         read_comments(b"{not json", "x.jsonl")
 
 
