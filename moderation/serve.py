@@ -488,13 +488,14 @@ def session_valid(token: str, value: str, now: float | None = None) -> bool:
     """Whether ``value`` is a session cookie signed with ``token`` and not expired."""
     body, _, signature = value.rpartition(".")
     expiry = body.partition(".")[0]
-    if not expiry.isdigit() or not hmac.compare_digest(_sign(token, body), signature):
+    given = signature.encode("utf-8", "surrogatepass")  # bytes: any cookie text compares
+    if not expiry.isascii() or not expiry.isdigit() or not hmac.compare_digest(_sign(token, body).encode(), given):
         return False
     return int(expiry) > (time.time() if now is None else now)
 
 
 def _sign(token: str, body: str) -> str:
-    return hmac.new(token.encode(), body.encode(), hashlib.sha256).hexdigest()
+    return hmac.new(token.encode(), body.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
 
 
 def _static_bytes(name: str) -> bytes:

@@ -181,6 +181,8 @@ def test_with_a_token_the_page_shows_a_sign_in_form_and_the_api_refuses(secured)
     assert secured.get("/review/static/review.js").status_code == 200  # code, no data
     assert secured.post("/review/api/thread", json={"text": HOSTILE}).status_code == 401
     assert secured.get("/review/api/export").status_code == 401
+    forged = secured.get("/review/api/export", headers={"Cookie": f"{SESSION_COOKIE}=9999999999.x.\xe9".encode("latin-1")})
+    assert forged.status_code == 401
     wrong = secured.post("/review/api/signin", json={"token": "nope"})
     assert wrong.status_code == 401 and SESSION_COOKIE not in wrong.cookies
 
@@ -210,6 +212,7 @@ def test_session_cookies_expire_and_are_bound_to_the_token():
     assert not session_valid("other", value, now=1001.0)
     assert not session_valid("tok", value.replace(".", "x", 1), now=1001.0)
     assert not session_valid("tok", "garbage", now=1001.0)
+    assert not session_valid("tok", "\u0663\u0663.x.\xe9\ud800", now=1001.0)  # never an error
 
 
 def test_state_changing_requests_must_be_same_site_json(secured):
