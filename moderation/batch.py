@@ -512,6 +512,12 @@ def score_file(
     moderation.io.InputWarning
         For a CSV file read as Windows-1252 because it is not UTF-8.
 
+    Notes
+    -----
+    With ``jobs`` above 1 the workers are started by multiprocessing's forkserver (spawn where
+    there is none), which imports the calling script again: guard a script's top level with
+    ``if __name__ == "__main__":``, and do not feed the script on standard input.
+
     Examples
     --------
     >>> import moderation

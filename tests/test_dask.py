@@ -168,11 +168,13 @@ def test_score_files_refuses_a_folder_with_parquet_files(client, tiny_model_path
         score_files(DATA / "comments.csv", out, scheduler=client, model=tiny_model_path)
 
 
-def test_score_files_on_its_own_local_cluster(tiny_model_path, tmp_path):
+def test_score_files_on_its_own_local_cluster(tiny_model_path, tmp_path, capsys):
     pytest.importorskip("distributed", reason=DASK_MISSING)
     from moderation.dask import score_files
 
     summary = score_files([DATA / "comments.csv", DATA / "page.txt"], tmp_path / "out", workers=2,
-                          model=tiny_model_path, only_flagged=True, thresholds={"hostile": 0.0})
+                          model=tiny_model_path, only_flagged=True, thresholds={"hostile": 0.0},
+                          progress=True)
     got = pd.read_parquet(tmp_path / "out")
     assert summary.rows_out == len(got) == summary.rows_in and summary.output == str(tmp_path / "out")
+    assert "parts:" in capsys.readouterr().err  # the progress bar counts finished parts
