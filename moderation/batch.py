@@ -36,12 +36,19 @@ __all__ = [
     "DEFAULT_CHUNK_SIZE",
     "LABELS",
     "SCORE_COLUMNS",
+    "Prepared",
     "ScoreSummary",
     "added_columns",
+    "check_thresholds",
+    "input_names",
+    "load_model_checked",
     "plan",
+    "prepare",
+    "resolve_thresholds",
     "row_error",
     "score_chunk",
     "score_file",
+    "score_sources",
 ]
 
 DEFAULT_CHUNK_SIZE = 10_000
@@ -313,6 +320,51 @@ def plan(
     return layout, text_cols
 
 
+@dataclass
+class Prepared:
+    """A run checked and planned before any scoring (see :func:`prepare`)."""
+
+    sources: list[Source]
+    model: Model
+    #: The thresholds in force: the model's, with the caller's in their place.
+    thresholds: dict[str, float]
+    #: The columns scoring adds (:func:`added_columns`).
+    added: list[str]
+    layout: Layout
+    #: Per input name: its text column.
+    text_cols: dict[str, Any]
+
+    @property
+    def columns(self) -> list[Any]:
+        """The output columns: every input column, then the added ones."""
+        return [*(self.layout.union() or ["text"]), *self.added]
+
+
+def prepare(names: list[str], model_ref: Model | str | None, *, text_column: str | None,
+            explain: bool, thresholds: dict[str, float] | None, overwrite: bool) -> Prepared:
+    """Everything that can fail before scoring, checked in this order: the inputs (patterns
+    expanded, kinds found), the model, the thresholds, and the plan (text columns, clashes).
+
+    Raises
+    ------
+    moderation.io.TableError, moderation.model.ModelError, ValueError
+        As :func:`score_file` documents.
+    """
+    from moderation.io import classify_input, expand_inputs
+
+    sources = [classify_input(name) for name in expand_inputs(names)]
+    loaded = load_model_checked(model_ref)
+    limits = resolve_thresholds(loaded, thresholds)
+    added = added_columns(explain)
+    layout, text_cols = plan(sources, text_column, added, overwrite=overwrite)
+    return Prepared(sources, loaded, limits, added, layout, text_cols)
+
+
+def input_names(source: PathLike | Sequence[PathLike]) -> list[str]:
+    """One input or several, as a list of names."""
+    return [str(source)] if isinstance(source, (str, os.PathLike)) else [str(s) for s in source]
+
+
 # ------------------------------------------------------------------------ scorers
 _WORKER: dict[str, Any] = {}
 
@@ -525,17 +577,10 @@ def score_file(
     >>> summary.rows_in, summary.flagged["hostile"]  # doctest: +SKIP
     (10000, 312)
     """
-    from moderation.io import (
-        Progress,
-        TableError,
-        TableWriter,
-        classify_input,
-        expand_inputs,
-        table_format,
-    )
+    from moderation.io import Progress, TableError, TableWriter, table_format
     from moderation.model import Model, default_model_path
 
-    names = [str(source)] if isinstance(source, (str, os.PathLike)) else [str(s) for s in source]
+    names = input_names(source)
     out = None if output is None or str(output) == "-" else str(output)
     if out is not None:
         try:
@@ -547,23 +592,20 @@ def score_file(
     for name, value in (("jobs", jobs), ("chunk_size", chunk_size)):
         if not isinstance(value, int) or value < 1:
             raise ValueError(f"{name} must be a whole number of at least 1, not {value!r}")
-    sources = [classify_input(name) for name in expand_inputs(names)]
     model_ref: Model | str = model if isinstance(model, Model) else str(
         Path(model) if model is not None else default_model_path())
-    loaded = load_model_checked(model_ref)
-    limits = resolve_thresholds(loaded, thresholds)
-    added = added_columns(explain)
-    layout, text_cols = plan(sources, text_column, added, overwrite=overwrite)
+    run = prepare(names, model_ref, text_column=text_column, explain=explain,
+                  thresholds=thresholds, overwrite=overwrite)
 
     bar = Progress(enabled=progress)
-    writer = TableWriter(out, [*(layout.union() or ["text"]), *added], layout.types,
+    writer = TableWriter(out, run.columns, run.layout.types,
                          json_columns=("reasons",) if explain else ())
-    summary = ScoreSummary(output="stdout" if out is None else out, languages=loaded.languages)
-    scorer = (_PoolScorer(model_ref, limits, explain, jobs) if jobs > 1
-              else _Scorer(loaded, limits, explain))
+    summary = ScoreSummary(output="stdout" if out is None else out, languages=run.model.languages)
+    scorer = (_PoolScorer(model_ref, run.thresholds, explain, jobs) if jobs > 1
+              else _Scorer(run.model, run.thresholds, explain))
     try:
-        score_sources(sources, text_cols, writer, summary, scorer, chunk_size=chunk_size,
-                      added=added, only_flagged=only_flagged, progress=bar)
+        score_sources(run.sources, run.text_cols, writer, summary, scorer, chunk_size=chunk_size,
+                      added=run.added, only_flagged=only_flagged, progress=bar)
         bar.close()
         writer.commit()
     except BaseException:

@@ -268,26 +268,15 @@ def score_files(
     """
     from tqdm import tqdm
 
-    from moderation.batch import (
-        DEFAULT_CHUNK_SIZE,
-        ScoreSummary,
-        added_columns,
-        load_model_checked,
-        plan,
-        resolve_thresholds,
-    )
-    from moderation.io import TableError, classify_input, expand_inputs
+    from moderation.batch import DEFAULT_CHUNK_SIZE, ScoreSummary, input_names, prepare
+    from moderation.io import TableError
 
-    names = [str(inputs)] if isinstance(inputs, (str, os.PathLike)) else [str(s) for s in inputs]
-    names = expand_inputs(names)
+    names = input_names(inputs)
     if "-" in names:
         raise TableError("'-' (stdin) cannot be scored on a cluster; save it to a file first")
-    sources = [classify_input(name) for name in names]
     ref = _model_ref(model)
-    loaded = load_model_checked(ref)
-    limits = resolve_thresholds(loaded, thresholds)
-    added = added_columns(explain)
-    layout, text_cols = plan(sources, text_column, added, overwrite=overwrite)
+    run = prepare(names, ref, text_column=text_column, explain=explain, thresholds=thresholds,
+                  overwrite=overwrite)
     folder = Path(out_dir)
     if folder.exists() and not folder.is_dir():
         raise TableError(f"{folder}: is a file; --engine dask writes a folder of Parquet parts, "
@@ -297,19 +286,19 @@ def score_files(
         raise TableError(f"{folder}: already holds {len(existing)} Parquet file(s) "
                          f"({existing[0].name}, ...); choose an empty folder or remove them")
     folder.mkdir(parents=True, exist_ok=True)
-    columns = [*(layout.union() or ["text"]), *added]
-    options = {"explain": explain, "only_flagged": only_flagged, "added": added,
+    options = {"explain": explain, "only_flagged": only_flagged, "added": run.added,
                "chunk_size": chunk_size or DEFAULT_CHUNK_SIZE}
-    parts = [str(folder / f"part-{i:05d}.parquet") for i in range(len(sources))]
+    parts = [str(folder / f"part-{i:05d}.parquet") for i in range(len(run.sources))]
+    languages = run.model.languages
 
     client, owned = _connect(scheduler, workers)
     futures: list[Any] = []
-    summary = ScoreSummary(output=str(folder), languages=loaded.languages)
+    summary = ScoreSummary(output=str(folder), languages=languages)
     try:
         futures = [
-            client.submit(_score_part, src, text_cols.get(src.name), part, columns, layout.types,
-                          ref, limits, options, loaded.languages, pure=False)
-            for src, part in zip(sources, parts, strict=True)
+            client.submit(_score_part, src, run.text_cols.get(src.name), part, run.columns,
+                          run.layout.types, ref, run.thresholds, options, languages, pure=False)
+            for src, part in zip(run.sources, parts, strict=True)
         ]
         with tqdm(total=len(futures), desc="parts", unit="part", file=sys.stderr,
                   disable=not progress, leave=False) as bar:
