@@ -117,6 +117,12 @@ def main(argv: list[str] | None = None) -> int:
         f"{'yes' if same_scores else '**NO**'}. Rows in equal rows out in every run: "
         f"{'yes' if all(s.rows_in == s.rows_out == rows for _, s, _ in table) else '**NO**'}.",
         "",
+        *([f"jobs=2 took longer than jobs=1 here ({t_two:.1f} s against {t_one:.1f} s): starting two "
+           "workers costs a model load each, the parent reads and writes while both score, and on "
+           "this machine two processes scoring at once each run slower than one alone, so a second "
+           "worker pays off only where cores are free.", ""] if t_two > t_one else []),
+        f"Load average at the end: {os.getloadavg()[0]:.1f}.",
+        "",
         END,
     ]
     section = "\n".join(lines)

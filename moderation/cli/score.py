@@ -11,10 +11,13 @@ import sys
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from moderation.batch import DEFAULT_CHUNK_SIZE
 from moderation.cli import add_output_argument
+
+if TYPE_CHECKING:  # pragma: no cover
+    from moderation.batch import ScoreSummary
 
 HELP = "score comments in tables (CSV, TSV, JSONL, Parquet), pages or stdin"
 #: As moderation.io.TEXT_CANDIDATES (not imported: --help stays fast without pandas).
@@ -107,8 +110,6 @@ def register(subparsers: Any) -> None:
     p.set_defaults(func=run)
 
 
-
-
 @contextmanager
 def _warnings_on_stderr() -> Iterator[None]:
     """Print the library's warnings about inputs (a page that looks wrong, a CSV read as
@@ -162,7 +163,8 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run_dask(args: argparse.Namespace, options: dict[str, Any]) -> Any:
+def _run_dask(args: argparse.Namespace, options: dict[str, Any]) -> ScoreSummary:
+    """``--engine dask``: :func:`moderation.dask.score_files` into the folder ``-o`` names."""
     from moderation.cli import CLIError, extra_hint
 
     if args.output in (None, "-"):
