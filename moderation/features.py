@@ -52,6 +52,7 @@ __all__ = [
     "LabelwiseClassifier",
     "LexiconFeatures",
     "TextFeatures",
+    "WordEmbeddingFeatures",
     "make_pipeline",
 ]
 
@@ -182,7 +183,7 @@ class TextFeatures(FeatureUnion):
         word, char, lex = parts.get("word"), parts.get("char"), parts.get("lexicon")
         return (
             [n for n, _ in self.transformer_list][:3] == ["word", "char", "lexicon"]
-            and [n for n, _ in self.transformer_list][3:] in ([], ["category"])
+            and [n for n, _ in self.transformer_list][3:] in ([], ["category"], ["category", "embed"], ["embed"])
             and not self.transformer_weights
             and isinstance(word, CachedTfidfVectorizer)
             and isinstance(char, CachedTfidfVectorizer)
@@ -225,10 +226,10 @@ class TextFeatures(FeatureUnion):
         state = self.__dict__.get("_fused_cache")
         if state is None:
             state = self.__dict__["_fused_cache"] = self._fused_state(word)
-        cache, raw_cache, (bigram_keys, bigram_cols), width = state
+        cache, raw_cache, (bigram_keys, bigram_cols), width, (char_vocab, word_vocab) = state
         findall = re.compile(word.token_pattern).findall
         lo, hi = char.ngram_range
-        char_vocab, word_vocab, ids = char.vocabulary_, word.vocabulary_, self._ids
+        ids = self._ids
         n_word = len(word_vocab)
 
         def entry_of(tok: str):
@@ -370,7 +371,10 @@ class TextFeatures(FeatureUnion):
         keys = np.array([a * width + b for a, b, _ in pairs], dtype=np.int64)
         order = np.argsort(keys)
         cols = np.array([c for _, _, c in pairs], dtype=np.int32)
-        return {}, {}, (keys[order], cols[order]), width
+        char = dict(self.transformer_list)["char"]
+        # the vocabularies with plain ints (a loaded model's hold numpy ints, slower to add up)
+        plain = tuple({term: int(col) for term, col in v.items()} for v in (char.vocabulary_, word.vocabulary_))
+        return {}, {}, (keys[order], cols[order]), width, plain
 
     def __getstate__(self):
         state = super().__getstate__()
@@ -515,7 +519,11 @@ class CategoryNgramVectorizer(TfidfVectorizer):
         check_is_fitted(self, msg="The category vectorizer is not fitted")
         if self.binary or self.lowercase or self.preprocessor is not None:
             return super().transform(raw_documents)
-        get = self.vocabulary_.get
+        plain = self.__dict__.get("_plain_vocabulary")
+        if plain is None or len(plain) != len(self.vocabulary_):
+            plain = self.__dict__["_plain_vocabulary"] = {
+                term: int(col) for term, col in self.vocabulary_.items()}
+        get = plain.get
         lo, hi = self.ngram_range
         indices: list[int] = []
         indptr = [0]
@@ -530,6 +538,110 @@ class CategoryNgramVectorizer(TfidfVectorizer):
         X.sum_duplicates()
         return self._tfidf.transform(X, copy=False)
 
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_plain_vocabulary", None)
+        return state
+
+
+class WordEmbeddingFeatures(TransformerMixin, BaseEstimator):
+    """Mean word vector of each comment, from vectors learned on the training texts themselves.
+
+    Word vectors come from the positive pointwise mutual information of words seen within
+    ``window`` words of each other, reduced to ``n_components`` dimensions by a truncated SVD
+    (no outside data). Words used alike ("slaughter", "kill") get close vectors, so a linear
+    model's weight on one carries to the other: a comment is the TF-IDF-weighted mean of its
+    words' vectors, scaled to unit length.
+    """
+
+    def __init__(self, *, n_components: int = 100, window: int = 5, min_df: int = 3,
+                 max_features: int = 40_000, scale: float = 1.0, seed: int = 0) -> None:
+        self.n_components = n_components
+        self.scale = scale
+        self.window = window
+        self.min_df = min_df
+        self.max_features = max_features
+        self.seed = seed
+
+    def fit(self, X, y=None) -> WordEmbeddingFeatures:
+        from sklearn.feature_extraction.text import CountVectorizer
+        from sklearn.utils.extmath import randomized_svd
+
+        docs = list(X)
+        counter = CountVectorizer(token_pattern=WORD_TOKEN_PATTERN, lowercase=False,
+                                  min_df=self.min_df, max_features=self.max_features)
+        try:
+            counts = counter.fit_transform(docs)
+            vocab = {word: int(col) for word, col in counter.vocabulary_.items()}
+        except ValueError:  # no word seen often enough: no vectors, every comment reads as zeros
+            counts, vocab = sparse.csr_matrix((len(docs), 0)), {}
+        findall = re.compile(WORD_TOKEN_PATTERN).findall
+        get = vocab.get
+        stream = array("i")
+        pad = array("i", [-1] * self.window)
+        for doc in docs:
+            stream.extend(-1 if c is None else c for c in map(get, findall(doc)))
+            stream.extend(pad)
+        ids = np.frombuffer(stream, dtype=np.int32)
+        n = len(vocab)
+        rows, cols = [], []
+        for k in range(1, self.window + 1):
+            a, b = ids[:-k], ids[k:]
+            keep = (a >= 0) & (b >= 0)
+            rows.append(a[keep])
+            cols.append(b[keep])
+        r, c = np.concatenate(rows), np.concatenate(cols)
+        co = sparse.csr_matrix((np.ones(len(r), dtype=np.float64), (r, c)), shape=(n, n))
+        co = (co + co.T).tocsr()
+        co.sum_duplicates()
+        total = co.sum()
+        row_sum = np.asarray(co.sum(axis=1)).ravel()
+        col_sum = row_sum ** 0.75
+        col_sum = col_sum / max(col_sum.sum(), 1.0) * total
+        coo = co.tocoo()
+        pmi = np.log(coo.data * total / (row_sum[coo.row] * col_sum[coo.col]))
+        keep = pmi > 0
+        ppmi = sparse.csr_matrix((pmi[keep], (coo.row[keep], coo.col[keep])), shape=(n, n))
+        vectors = np.zeros((n, self.n_components))
+        k = min(self.n_components, n - 1)  # a tiny corpus has fewer words than dimensions
+        if k >= 1 and ppmi.nnz:
+            U, S, _ = randomized_svd(ppmi, k, random_state=self.seed)
+            vectors[:, :k] = U * np.sqrt(S)
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        norms[norms == 0] = 1.0
+        df = np.bincount(counts.indices, minlength=n)
+        self.word_index_ = vocab
+        self.idf_ = (np.log((1 + len(docs)) / (1 + df)) + 1).astype(np.float32)
+        self.vectors_ = (vectors / norms).astype(np.float32)
+        return self
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        return np.array([f"embed{i}{sign}" for sign in "+-" for i in range(self.n_components)], dtype=object)
+
+    def transform(self, X) -> sparse.csr_matrix:
+        check_is_fitted(self, "vectors_")
+        findall = re.compile(WORD_TOKEN_PATTERN).findall
+        get = self.word_index_.get
+        indices: list[int] = []
+        indptr = [0]
+        for doc in X:
+            indices.extend(c for c in map(get, findall(doc)) if c is not None)
+            indptr.append(len(indices))
+        counts = sparse.csr_matrix(
+            (np.ones(len(indices), dtype=np.float32), np.asarray(indices, dtype=np.int32),
+             np.asarray(indptr, dtype=np.int64)), shape=(len(indptr) - 1, len(self.word_index_)))
+        counts.sum_duplicates()
+        np.log(counts.data, out=counts.data)
+        counts.data += 1.0
+        counts.data *= self.idf_[counts.indices]
+        dense = np.asarray(counts @ self.vectors_)
+        norms = np.linalg.norm(dense, axis=1, keepdims=True)
+        norms[norms == 0] = 1.0
+        dense *= self.scale / norms
+        # positive and negative parts apart: every feature stays non-negative, as the naive
+        # Bayes scaling of the CONSPIRATORIAL blend needs
+        return sparse.csr_matrix(np.hstack([np.maximum(dense, 0), np.maximum(-dense, 0)]), dtype=np.float32)
+
 
 def make_features(
     *,
@@ -537,6 +649,8 @@ def make_features(
     char_max_features: int = 200_000,
     char_ngram_range: tuple[int, int] = (3, 5),
     category_max_features: int = 0,
+    embedding_dims: int = 0,
+    embedding_weight: float = 1.0,
 ) -> TextFeatures:
     """Word 1-2-gram and char_wb 3-5-gram TF-IDF features and lexicon category counts, plus
     the category stream's 2-3-grams when ``category_max_features`` is set."""
@@ -567,6 +681,8 @@ def make_features(
             ngram_range=(2, 3), lowercase=False, min_df=2, max_df=0.5, sublinear_tf=True,
             max_features=category_max_features, dtype=np.float32,
         )))
+    if embedding_dims:
+        blocks.append(("embed", WordEmbeddingFeatures(n_components=embedding_dims, scale=embedding_weight)))
     return TextFeatures(blocks)
 
 
@@ -947,6 +1063,8 @@ def make_pipeline(
     conspiratorial_model: str = "blend",
     nb_alpha: float = 0.1,
     category_max_features: int = 0,
+    embedding_dims: int = 0,
+    embedding_weight: float = 1.0,
 ) -> Pipeline:
     """The full scoring pipeline: normalise, extract n-grams, one classifier per label.
 
@@ -974,6 +1092,8 @@ def make_pipeline(
                     char_max_features=char_max_features,
                     char_ngram_range=char_ngram_range,
                     category_max_features=category_max_features,
+                    embedding_dims=embedding_dims,
+                    embedding_weight=embedding_weight,
                 ),
             ),
             ("classify", LabelwiseClassifier(output_estimators=(hostile, conspiratorial))),

@@ -36,7 +36,10 @@ SLURS: tuple[str, ...] = (
     "gyppos", "pikey", "pikeys", "faggot", "faggots", "fag", "fags", "dyke", "dykes", "poof",
     "poofs", "tranny", "trannies", "shemale", "spaz", "spastic", "mong", "cripple", "cripples",
     "zio", "zios", "kraut", "krauts", "dago", "dagos", "wop", "wops", "jap", "japs", "slag",
-    "slags", "goyim", "mongs", "retard",
+    "slags", "goyim", "mongs", "retard", "poofter", "poofters", "wog", "wogs", "beaner",
+    "beaners", "muzzie", "muzzies", "pajeet", "pajeets", "kaffir", "kaffirs", "golliwog",
+    "jigaboo", "sambo", "chinky", "lesbo", "lesbos", "homo", "homos", "gypo", "gypos", "spook",
+    "coolie", "coolies", "shylock", "heeb", "heebs", "kyke", "mudslime", "mudslimes",
 )
 
 #: Words that deny people their humanity, the core of group contempt.
@@ -86,13 +89,39 @@ CONSPIRACY_WORDS: tuple[str, ...] = (
     "propaganda", "mainstream", "media", "bioweapon", "5g", "nwo", "truth", "awake", "wake",
 )
 
+
+
+def _plurals(words: tuple[str, ...]) -> frozenset[str]:
+    """The words and their plurals ("spastic" -> "spastics", "leech" -> "leeches"): a list
+    names each noun once and every category reads both forms."""
+    out = set(words)
+    for w in words:
+        if w.endswith(("ing", "ed", "ous", "ful", "less", "y")) or w.endswith("s") and not w.endswith("ss"):
+            continue  # an adjective, a verb form or already a plural
+        out.add(w + ("es" if w.endswith(("ss", "x", "sh", "ch", "z")) else "s"))
+    return frozenset(out)
+
+
+#: Forms of the violent verbs that threats use ("I'm stabbing", "she burns") beside the base
+#: forms listed in VIOLENCE.
+VIOLENCE_FORMS: tuple[str, ...] = (
+    "kills", "killer", "killers", "dies", "dying", "hangs", "shoots", "burns", "burning",
+    "rapes", "raping", "raped", "deported", "deporting", "exterminated", "exterminating",
+    "lynching", "stabs", "stabbing", "beats", "beaten", "torched", "torching", "murders",
+    "murdering", "slaughtering", "beheaded", "beheading", "strangled", "strangling", "choked",
+    "choking", "tortured", "torturing", "drowned", "drowning", "bombed", "bombing", "nuked",
+    "smashed", "smashing", "battered", "battering", "punched", "punching", "stomped", "stomping",
+    "executing", "eradicated", "annihilated", "bleeding", "shank", "shanked", "curbstomp",
+    "firebomb", "petrol", "gasoline", "acid",
+)
+
 #: Word categories counted as features, so a rare slur shares weight with common ones.
 CATEGORIES: dict[str, frozenset[str]] = {
     "profanity": frozenset(PROFANITY),
-    "insult": frozenset(INSULTS),
-    "slur": frozenset(SLURS),
-    "dehumanising": frozenset(DEHUMANISING),
-    "violence": frozenset(VIOLENCE),
+    "insult": _plurals(INSULTS),
+    "slur": _plurals(SLURS),
+    "dehumanising": _plurals(DEHUMANISING),
+    "violence": frozenset(VIOLENCE + VIOLENCE_FORMS),
     "group": frozenset(GROUP_WORDS),
     "conspiracy": frozenset(
         {
@@ -176,5 +205,5 @@ EMOJI_WORDS: dict[str, str] = {
     "\U0001f52b": "gun", "\U0001f4a3": "bomb", "\U0001fa93": "axe", "\U0001f525": "fire",
     "\u2620": "death", "\U0001f480": "dead", "\u26b0": "coffin", "\U0001faa6": "grave",
     "\U0001f92e": "vomit", "\U0001f922": "sick", "\U0001f595": "fuck", "\U0001f4a9": "shit",
-    "\U0001f921": "clown",
+    "\U0001f921": "clown", "\U0001f5d1": "trash", "\U0001f6ae": "trash",
 }

@@ -62,6 +62,7 @@ TRUSTED_CLASSES: tuple[str, ...] = (
     "moderation.features.LabelwiseClassifier",
     "moderation.features.NBLogisticRegression",
     "moderation.features.BlendedLogisticRegression",
+    "moderation.features.WordEmbeddingFeatures",
 )
 
 #: numpy scalar types an attribute may hold (TfidfVectorizer's ``dtype`` is ``np.float32``).

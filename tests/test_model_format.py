@@ -85,8 +85,9 @@ def _legacy_folder(root: Path, pipeline: object, thresholds: dict[str, float], n
 @pytest.mark.parametrize(
     "config",
     [{}, {"category_max_features": 2000}, {"conspiratorial_model": "nblr"},
-     {"conspiratorial_model": "lr", "category_max_features": 2000}],
-    ids=["default", "category", "nblr", "lr+category"],
+     {"conspiratorial_model": "lr", "category_max_features": 2000},
+     {"category_max_features": 2000, "embedding_dims": 8}],
+    ids=["default", "category", "nblr", "lr+category", "category+embedding"],
 )
 def test_round_trip_scores_are_exactly_equal_and_no_pickle_is_written(config: dict, tmp_path: Path) -> None:
     model = _train(**config)
