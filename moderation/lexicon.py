@@ -25,7 +25,9 @@ INSULTS: tuple[str, ...] = (
     "clown", "clowns", "pathetic", "traitor", "traitors", "degenerate", "degenerates", "freak",
     "freaks", "libtard", "libtards", "snowflake", "snowflakes", "numpty", "gobshite", "muppet",
     "muppets", "dumb", "thick", "brainless", "gormless", "pillock", "plonker", "nonce", "nonces",
-    "retard", "retards", "retarded",
+    "retard", "retards", "retarded", "bellend", "bellends", "knobhead", "knobheads", "fuckwit",
+    "fuckwits", "dipshit", "dipshits", "shithead", "shitheads", "shitbag", "shitbags", "dumbass",
+    "douchebag", "douchebags", "douche", "jackass", "twit", "twits", "nitwit", "bozo", "dickwad",
 )
 
 #: Slurs aimed at groups (ethnicity, religion, orientation, gender identity, disability).
