@@ -349,7 +349,11 @@ def _normalize_fast(text: str, vocab: Mapping[str, int] | frozenset[str], cache:
     """``normalize`` without spans: the same output, faster (used when scoring)."""
     if _MAYBE_SPACED.search(text):
         return " ".join(t.text for t in normalize_tokens(text, vocab, cache))
-    return " ".join(norm for raw in text.split() if (norm := cached_token(raw, vocab, cache)))
+    get = cache.get
+    out = [get(raw) for raw in text.split()]
+    if None in out:  # tokens not seen before
+        out = [cached_token(raw, vocab, cache) for raw in text.split()]
+    return " ".join(filter(None, out))
 
 
 def normalize(text: str, vocab: Mapping[str, int] | frozenset[str] = LEXICON) -> str:
