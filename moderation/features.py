@@ -536,7 +536,20 @@ class CategoryNgramVectorizer(TfidfVectorizer):
             shape=(len(indptr) - 1, len(self.vocabulary_)),
         )
         X.sum_duplicates()
-        return self._tfidf.transform(X, copy=False)
+        tfidf = self._tfidf
+        if tfidf.norm != "l2":
+            return tfidf.transform(X, copy=False)
+        # TfidfTransformer.transform's arithmetic without its input checks (a test keeps them equal)
+        if tfidf.sublinear_tf:
+            np.log(X.data, X.data)
+            X.data += 1.0
+        if hasattr(tfidf, "idf_"):
+            X.data *= tfidf.idf_[X.indices]
+        rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
+        norms = np.sqrt(np.bincount(rows, weights=np.square(X.data, dtype=np.float64), minlength=X.shape[0]))
+        norms[norms == 0] = 1.0
+        X.data /= norms[rows].astype(X.dtype)
+        return X
 
     def __getstate__(self):
         state = super().__getstate__()
@@ -813,8 +826,13 @@ class NBLogisticRegression(LogisticRegression):
 
     @property
     def effective_coef_(self) -> np.ndarray:
-        """Weight of each unscaled feature: ``coef_ * r_``."""
-        return np.ravel(self.coef_) * self.r_
+        """Weight of each unscaled feature: ``coef_ * r_`` (computed once per fitted state)."""
+        return _cached_product(self, (self.coef_, self.r_), lambda: np.ravel(self.coef_) * self.r_)
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_effective", None)
+        return state
 
 
 class BlendedLogisticRegression(ClassifierMixin, BaseEstimator):
@@ -869,7 +887,26 @@ class BlendedLogisticRegression(ClassifierMixin, BaseEstimator):
     @property
     def effective_coef_(self) -> np.ndarray:
         """Weight of each unscaled feature in the blended decision value."""
-        return (1 - self.weight) * np.ravel(self.lr_.coef_) + self.weight * self.nblr_.effective_coef_
+        return _cached_product(
+            self, (self.lr_.coef_, self.nblr_.coef_, self.nblr_.r_, self.weight),
+            lambda: (1 - self.weight) * np.ravel(self.lr_.coef_) + self.weight * self.nblr_.effective_coef_)
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_effective", None)
+        return state
+
+
+def _cached_product(est, parts: tuple, compute) -> np.ndarray:
+    """``compute()``, kept on ``est`` until one of ``parts`` (the fitted arrays it is made of)
+    is replaced: a model scoring one comment at a time would otherwise rebuild it every call."""
+    cached = est.__dict__.get("_effective")
+    if cached is not None and len(cached[0]) == len(parts) and all(
+            a is b for a, b in zip(cached[0], parts, strict=True)):
+        return cached[1]
+    value = compute()
+    est.__dict__["_effective"] = (parts, value)
+    return value
 
 
 def _keep_columns(est, n: int) -> None:
@@ -1016,7 +1053,9 @@ class LabelwiseClassifier(ClassifierMixin, BaseEstimator):
     def positive_proba(self, X) -> np.ndarray:
         """Calibrated probability of the positive class, shape (n, n_outputs)."""
         check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse="csr", reset=False)
+        if not (sparse.issparse(X) and X.format == "csr" and X.dtype.kind == "f"
+                and X.shape[1] == getattr(self, "n_features_in_", -1)):
+            X = validate_data(self, X, accept_sparse="csr", reset=False)
         return self._positive_proba(X)
 
     def predict(self, X) -> np.ndarray:

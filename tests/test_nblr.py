@@ -67,3 +67,16 @@ def test_pipeline_blends_for_conspiratorial_only() -> None:
                       LogisticRegression)
     with pytest.raises(ValueError, match="blend"):
         make_pipeline(conspiratorial_model="svm")
+
+
+def test_effective_weights_are_computed_once_and_follow_a_refit() -> None:
+    X, y = _toy()
+    for est in (NBLogisticRegression(alpha=0.1, C=1.0), BlendedLogisticRegression(C=1.0)):
+        est.fit(X, y)
+        first = est.effective_coef_
+        assert est.effective_coef_ is first  # cached: one comment at a time must not rebuild it
+        before = est.decision_function(X)
+        est.fit(X, 1 - y)  # new fitted arrays: the cache must not answer for the old model
+        assert est.effective_coef_ is not first
+        assert np.corrcoef(est.decision_function(X), before)[0, 1] < -0.9  # the flipped labels' model
+        assert "_effective" not in est.__getstate__()  # never written into a model file
