@@ -359,21 +359,30 @@ class TextFeatures(FeatureUnion):
         return sparse.csr_matrix((data.astype(word.dtype, copy=False), X.indices, X.indptr), shape=X.shape)
 
     def _fused_state(self, word: CachedTfidfVectorizer):
-        """Token cache, integer-keyed bigram columns and the key width."""
-        ids: dict[str, int] = {}
-        pairs = []
-        for term, col in word.vocabulary_.items():
-            if " " in term:
-                a, b = term.split(" ", 1)
-                pairs.append((ids.setdefault(a, len(ids)), ids.setdefault(b, len(ids)), col))
-        width = len(ids) + 1
-        self._ids = ids
-        keys = np.array([a * width + b for a, b, _ in pairs], dtype=np.int64)
+        """Token cache, integer-keyed bigram columns, the key width and plain-int vocabularies
+        (built with whole-array string kernels: this runs on every cold start)."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        vocab = word.vocabulary_
+        terms = pa.array(list(vocab), type=pa.string())
+        columns = np.fromiter(vocab.values(), dtype=np.int64, count=len(vocab))
+        is_pair = pc.match_substring(terms, " ").to_numpy(zero_copy_only=False)
+        halves = pc.split_pattern(terms.filter(pa.array(is_pair)), " ", max_splits=1)
+        first, second = pc.list_element(halves, 0), pc.list_element(halves, 1)
+        words = pc.unique(pa.concat_arrays([first, second]))
+        self._ids = dict(zip(words.to_pylist(), range(len(words)), strict=True))
+        width = len(words) + 1
+        a = pc.index_in(first, value_set=words).to_numpy().astype(np.int64)
+        b = pc.index_in(second, value_set=words).to_numpy().astype(np.int64)
+        keys = a * width + b
         order = np.argsort(keys)
-        cols = np.array([c for _, _, c in pairs], dtype=np.int32)
+        cols = columns[is_pair].astype(np.int32)
         char = dict(self.transformer_list)["char"]
         # the vocabularies with plain ints (a loaded model's hold numpy ints, slower to add up)
-        plain = tuple({term: int(col) for term, col in v.items()} for v in (char.vocabulary_, word.vocabulary_))
+        plain = tuple(
+            dict(zip(v, np.fromiter(v.values(), dtype=np.int64, count=len(v)).tolist(), strict=True))
+            for v in (char.vocabulary_, vocab))
         return {}, {}, (keys[order], cols[order]), width, plain
 
     def __getstate__(self):
