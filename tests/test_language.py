@@ -349,3 +349,36 @@ def test_fast_first_look_leaves_foreign_text_with_english_fragments_foreign() ->
     assert not _detector("en")._plainly_english(german)
     assert detect_language([german]) == ["de"]
     assert _detector("en")._plainly_english("I think the council should fix the road")
+
+
+# --- py3langid's model, unpacked once into the cache (cold start, issue 13)
+_MIXED = ["Vielen Dank für diese Recherche, sehr gut gemacht!", "Gracias por el artículo, muy interesante",
+          "Merci beaucoup pour cet article très intéressant", "The council should fix the potholes first.",
+          "Grazie mille per questo articolo", "Dziękuję bardzo za ten artykuł", "ok", "lol 😂😂"]
+
+
+def _fresh_guesses(monkeypatch, folder) -> list:
+    from moderation.language import LanguageDetector
+
+    monkeypatch.setenv("MODERATION_CACHE_DIR", str(folder))
+    detector = LanguageDetector()
+    return [detector.guess(t) for t in _MIXED]
+
+
+def test_the_unpacked_model_cache_gives_the_same_guesses(monkeypatch, tmp_path) -> None:
+    unpacked = _fresh_guesses(monkeypatch, tmp_path)
+    cached_files = list(tmp_path.glob("py3langid-*.npz"))
+    assert len(cached_files) == 1  # written on the first start
+    assert _fresh_guesses(monkeypatch, tmp_path) == unpacked  # read back on the next
+    cached_files[0].write_bytes(b"not a model")  # a damaged cache is rebuilt, never trusted
+    assert _fresh_guesses(monkeypatch, tmp_path) == unpacked
+    assert cached_files[0].stat().st_size > 1_000_000
+
+
+def test_an_empty_cache_dir_setting_turns_the_cache_off(monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("MODERATION_CACHE_DIR", "")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))  # where the cache would go otherwise
+    from moderation.language import LanguageDetector
+
+    assert LanguageDetector().guess(_MIXED[0]).language == "de"
+    assert not list(tmp_path.iterdir())
