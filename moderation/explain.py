@@ -249,8 +249,9 @@ def _occurrences(kind: str, vec: Any, w: _Words) -> dict[str, set[tuple[int, int
                 if gram in vocab:
                     out.setdefault(gram, set()).add((i, i + n))
     elif kind == "category":
-        mapped = [STREAM_TOKENS.get(x) or x for x in words]
-        marked = [x in STREAM_TOKENS for x in words]
+        tokens = vec.stream_tokens() if hasattr(vec, "stream_tokens") else STREAM_TOKENS
+        mapped = [tokens.get(x) or x for x in words]
+        marked = [x in tokens for x in words]
         for n in range(lo, hi + 1):
             for i in range(len(words) - n + 1):
                 if any(marked[i : i + n]):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import warnings
 from array import array
+from collections.abc import Mapping
 from functools import partial
 
 import numpy as np
@@ -231,11 +232,12 @@ class TextFeatures(FeatureUnion):
         lo, hi = char.ngram_range
         ids = self._ids
         n_word = len(word_vocab)
+        lexicon = lex.word_categories()
 
         def entry_of(tok: str):
             entry = cache.get(tok)
             if entry is None:
-                entry = self._entry(tok, findall, lo, hi, char_vocab, word_vocab, ids, n_word)
+                entry = self._entry(tok, findall, lo, hi, char_vocab, word_vocab, ids, n_word, lexicon)
                 if len(cache) > self._CACHE_LIMIT:
                     cache.clear()
                 cache[tok] = entry
@@ -310,7 +312,7 @@ class TextFeatures(FeatureUnion):
         return sparse.hstack([ngrams, lexicon], format="csr")
 
     @staticmethod
-    def _entry(tok, findall, lo, hi, char_vocab, word_vocab, ids, n_word):
+    def _entry(tok, findall, lo, hi, char_vocab, word_vocab, ids, n_word, lexicon):
         """Everything about one token that does not depend on its neighbours."""
         words = findall(tok)
         cols = [word_vocab[w] for w in words if w in word_vocab]
@@ -319,9 +321,9 @@ class TextFeatures(FeatureUnion):
             array("i", cols),
             array("i", [ids.get(w, -1) for w in words]),
             # needs the position-aware lexicon features (abuse or quotes)
-            any(w == QUOTE_TOKEN or not _ABUSIVE.isdisjoint(_WORD_CATEGORIES.get(w, ())) for w in words),
-            tuple(c for w in words for c in _WORD_CATEGORIES.get(w, ())),
-            bytes(_word_code(w) for w in words),
+            any(w == QUOTE_TOKEN or not _ABUSIVE.isdisjoint(lexicon.get(w, ())) for w in words),
+            tuple(c for w in words for c in lexicon.get(w, ())),
+            bytes(_word_code(w, lexicon) for w in words),
         )
 
     @staticmethod
@@ -400,12 +402,12 @@ def _lexicon_value(count: int) -> float:
     return float(np.log1p(count))
 
 
-def _word_code(w: str) -> int:
+def _word_code(w: str, lexicon: Mapping[str, tuple[str, ...]] | None = None) -> int:
     """Bit flags of one normalised word for the position-aware lexicon features."""
     code = _YOU if w in YOU_WORDS else 0
     if w == QUOTE_TOKEN:
         code |= _QUOTE
-    if not _ABUSIVE.isdisjoint(_WORD_CATEGORIES.get(w, ())):
+    if not _ABUSIVE.isdisjoint((_WORD_CATEGORIES if lexicon is None else lexicon).get(w, ())):
         code |= _ABUSE
     return code
 
@@ -474,7 +476,7 @@ for _name, _members in reversed(_STREAM_CATEGORIES):
 SKIP_WINDOW = 8
 
 
-def category_ngrams(doc: str, lo: int = 2, hi: int = 3) -> list[str]:
+def category_ngrams(doc: str, lo: int = 2, hi: int = 3, tokens: Mapping[str, str] | None = None) -> list[str]:
     """N-grams of a normalised text in which category words became category tokens.
 
     "i cannot stand muslims" gives "stand GROUP", "NEG stand GROUP", ...: only n-grams that
@@ -483,9 +485,10 @@ def category_ngrams(doc: str, lo: int = 2, hi: int = 3) -> list[str]:
     tokens up to :data:`SKIP_WINDOW` words apart also give a skip-pair ("FUTURE~VIOLENT").
     """
     words = _WORD_RE.findall(doc)
-    get = STREAM_TOKENS.get
+    tokens = STREAM_TOKENS if tokens is None else tokens
+    get = tokens.get
     mapped = [get(w) or w for w in words]
-    cats = [i for i, w in enumerate(words) if w in STREAM_TOKENS]
+    cats = [i for i, w in enumerate(words) if w in tokens]
     if not cats:
         return []
     n_words = len(words)
@@ -516,9 +519,22 @@ class CategoryNgramVectorizer(TfidfVectorizer):
     "GROUP are DEHUM", "VIOLENT YOU"), so a linear model learns patterns, not word lists.
     """
 
+    def fit(self, raw_documents, y=None):
+        self.stream_tokens_ = dict(STREAM_TOKENS)  # the lexicon travels with the model
+        return super().fit(raw_documents, y)
+
+    def fit_transform(self, raw_documents, y=None):
+        self.stream_tokens_ = dict(STREAM_TOKENS)
+        return super().fit_transform(raw_documents, y)
+
+    def stream_tokens(self) -> Mapping[str, str]:
+        """Word -> category token, as when the model was fitted (models from before this was
+        kept read the current lexicon)."""
+        return self.__dict__.get("stream_tokens_", STREAM_TOKENS)
+
     def build_analyzer(self):
         lo, hi = self.ngram_range
-        return partial(category_ngrams, lo=lo, hi=hi)
+        return partial(category_ngrams, lo=lo, hi=hi, tokens=self.stream_tokens())
 
     def transform(self, raw_documents):
         """TF-IDF of the category n-grams: the matrix ``TfidfVectorizer.transform`` gives (a test
@@ -536,8 +552,9 @@ class CategoryNgramVectorizer(TfidfVectorizer):
         lo, hi = self.ngram_range
         indices: list[int] = []
         indptr = [0]
+        tokens = self.stream_tokens()
         for doc in raw_documents:
-            indices.extend(c for c in map(get, category_ngrams(doc, lo, hi)) if c is not None)
+            indices.extend(c for c in map(get, category_ngrams(doc, lo, hi, tokens)) if c is not None)
             indptr.append(len(indices))
         X = sparse.csr_matrix(
             (np.ones(len(indices), dtype=self.dtype), np.asarray(indices, dtype=np.int32),
@@ -733,7 +750,14 @@ class LexiconFeatures(TransformerMixin, BaseEstimator):
 
     def fit(self, X, y=None) -> LexiconFeatures:
         self.feature_names_ = self._names()
+        # the word lists travel with the model: a later lexicon must not change its scores
+        self.word_categories_ = {w: tuple(c) for w, c in _WORD_CATEGORIES.items()}
         return self
+
+    def word_categories(self) -> Mapping[str, tuple[str, ...]]:
+        """Word -> its lexicon categories, as when the model was fitted (models from before
+        this was kept read the current lexicon)."""
+        return self.__dict__.get("word_categories_", _WORD_CATEGORIES)
 
     def _names(self) -> list[str]:
         names = [f"lexicon:{c}" for c in CATEGORIES]
@@ -745,9 +769,10 @@ class LexiconFeatures(TransformerMixin, BaseEstimator):
 
     def matches(self, words: list[str]) -> dict[str, list[int]]:
         """Feature name -> indices of the words that triggered it."""
-        hits = _window_hits(bytes(_word_code(w) for w in words), self.window)
+        lexicon = self.word_categories()
+        hits = _window_hits(bytes(_word_code(w, lexicon) for w in words), self.window)
         for i, w in enumerate(words):
-            for cat in _WORD_CATEGORIES.get(w, ()):
+            for cat in lexicon.get(w, ()):
                 hits.setdefault(f"lexicon:{cat}", []).append(i)
         return hits
 

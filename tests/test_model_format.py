@@ -279,3 +279,27 @@ def test_models_use_error_has_no_stray_quote(tmp_path: Path, capsys: pytest.Capt
     err = capsys.readouterr().err
     assert "'../../etc' is not a model version name" in err
     assert "etc'" not in err.replace("'../../etc'", "")
+
+
+# ---------------------------------------------------------------- the lexicon travels with the model
+def test_a_later_lexicon_does_not_change_a_saved_models_scores(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import moderation.features as features
+
+    model = _train(category_max_features=2000)
+    saved = load_model(model.save(tmp_path / "m"))
+    before = saved.predict_proba(PROBES)
+    union = saved.pipeline.named_steps["features"]
+    assert dict(union.transformer_list)["lexicon"].word_categories_["idiot"] == ("insult",)
+    assert dict(union.transformer_list)["category"].stream_tokens_["muslims"] == "GROUP"
+    # a later release drops "idiot" and "muslims" from its word lists
+    monkeypatch.setitem(features._WORD_CATEGORIES, "idiot", ())
+    monkeypatch.delitem(features.STREAM_TOKENS, "muslims")
+    fresh = load_model(tmp_path / "m")
+    np.testing.assert_array_equal(fresh.predict_proba(PROBES), before)
+    # a model saved before the lists were kept reads the current ones
+    for _, vec in fresh.pipeline.named_steps["features"].transformer_list:
+        vec.__dict__.pop("word_categories_", None)
+        vec.__dict__.pop("stream_tokens_", None)
+    vec = fresh.pipeline.named_steps["features"]
+    vec.__dict__.pop("_fused_cache", None)
+    assert not np.array_equal(fresh.predict_proba(PROBES), before)
