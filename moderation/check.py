@@ -336,6 +336,10 @@ def load_floors(path: str | Path | None = None, *,
     return out
 
 
+#: Highest floor :func:`floors_from_report` sets: one case of slack on a perfect functionality.
+FLOOR_CAP = 0.95
+
+
 def _round_down(value: float, step: float = FLOOR_STEP) -> float:
     return round(math.floor(value / step + 1e-9) * step, 4)
 
@@ -361,7 +365,9 @@ def floors_from_report(report: CheckReport, *, current: Mapping[str, float] | No
     dict of str to float
     """
     current = current or {}
-    return {r.functionality: max(_round_down(r.accuracy, step), current.get(r.functionality, 0.0))
+    # capped: a floor of 1.0 would fail the next model over one case of a perfect functionality
+    return {r.functionality: max(min(_round_down(r.accuracy, step), FLOOR_CAP),
+                                 current.get(r.functionality, 0.0))
             for r in report.results}
 
 
@@ -380,8 +386,18 @@ def write_floors(floors: Mapping[str, float], path: str | Path | None = None, *,
     Returns
     -------
     Path
+
+    Notes
+    -----
+    The file's ``"history"`` (decisions about floors, written by people) is kept, with a line
+    added for this change.
     """
     path = Path(path) if path is not None else FLOORS_FILE
+    history = ""
+    try:
+        history = str(json.loads(path.read_text(encoding="utf-8")).get("history", ""))
+    except (OSError, ValueError, AttributeError):
+        pass
     order = {name: i for i, name in enumerate(load_functionalities())}
     data = {
         "about": ("Lowest accepted accuracy per functionality of `moderation check` (see "
@@ -395,6 +411,10 @@ def write_floors(floors: Mapping[str, float], path: str | Path | None = None, *,
         "floors": {k: round(float(floors[k]), 4)
                    for k in sorted(floors, key=lambda k: (order.get(k, len(order)), k))},
     }
+    today = data["updated"]
+    entry = f"{today}: floors raised from {note}." if note else ""
+    if history or entry:
+        data["history"] = f"{history} {entry}".strip()
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")

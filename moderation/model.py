@@ -241,7 +241,7 @@ class Model:
     @property
     def version(self) -> str:
         """The model's version name, as ``models list`` and ``models/DEFAULT`` show it
-        (``news-20261203-2``: the card's ``name``, which is its folder's name; the card's build
+        (``news-20261203-3``: the card's ``name``, which is its folder's name; the card's build
         timestamp for a card without one). The build timestamp is :attr:`timestamp`."""
         return str(self.card.get("name") or self.card.get("version") or "unversioned")
 

@@ -198,7 +198,7 @@ def test_floors_only_rise(tiny_model, suite) -> None:
     current = {r.functionality: 0.95 if i % 2 else 0.0 for i, r in enumerate(report.results)}
     raised = floors_from_report(report, current=current)
     for r in report.results:
-        rounded = np.floor(r.accuracy / FLOOR_STEP + 1e-9) * FLOOR_STEP
+        rounded = min(np.floor(r.accuracy / FLOOR_STEP + 1e-9) * FLOOR_STEP, check.FLOOR_CAP)
         assert raised[r.functionality] == pytest.approx(max(rounded, current[r.functionality]))
         assert raised[r.functionality] <= max(r.accuracy, current[r.functionality])
 
@@ -267,7 +267,8 @@ def test_cli_raise_floors_and_bad_floors(tiny_model_path: Path, tmp_path: Path,
     report = run_check(load_model(tiny_model_path), floors={})
     for r in report.results:
         assert raised[r.functionality] <= r.accuracy + 1e-9
-        assert raised[r.functionality] > r.accuracy - FLOOR_STEP
+        assert raised[r.functionality] > min(r.accuracy, check.FLOOR_CAP) - FLOOR_STEP
+        assert raised[r.functionality] <= check.FLOOR_CAP
     capsys.readouterr()
     bad = tmp_path / "bad.json"
     bad.write_text('{"floors": {"threat_direkt": 0.5}}')
@@ -282,3 +283,22 @@ def test_gate_uses_the_floors_file_given_by_the_module(monkeypatch, tmp_path: Pa
     assert reasons and all("below its floor" in r for r in reasons)
     monkeypatch.setattr(check, "FLOORS_FILE", _floors_file(tmp_path, 0.0))
     assert check.gate_reasons(tiny_model, tiny_model) == []
+
+
+def test_raising_floors_caps_them_and_keeps_the_history(tmp_path: Path) -> None:
+    """Regression: --raise-floors wrote 1.00 for perfect functionalities and dropped the
+    decisions recorded in the file's history."""
+    import json
+
+    floors = _floors_file(tmp_path, 0.0)
+    data = json.loads(floors.read_text())
+    data["history"] = "2026-12-03: a decision someone wrote down."
+    floors.write_text(json.dumps(data))
+    perfect = {name: 1.0 for name in load_floors(floors)}
+    check.write_floors({k: min(v, check.FLOOR_CAP) for k, v in perfect.items()}, floors, note="model m")
+    written = json.loads(floors.read_text())
+    assert written["history"].startswith("2026-12-03: a decision someone wrote down.")
+    assert "floors raised from model m" in written["history"]
+    report = type("R", (), {"results": [type("r", (), {"functionality": k, "accuracy": 1.0})()
+                                        for k in perfect]})()
+    assert set(check.floors_from_report(report).values()) == {check.FLOOR_CAP}
