@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -58,3 +59,16 @@ def models_dir(base_models_dir: Path, tmp_path: Path) -> Path:
     import shutil
 
     return Path(shutil.copytree(base_models_dir, tmp_path / "models"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_cache_dir(tmp_path_factory: pytest.TempPathFactory):
+    """The unpacked language model goes to a folder of this test session, not the user's cache
+    (a test that sets MODERATION_CACHE_DIR itself still wins)."""
+    before = os.environ.get("MODERATION_CACHE_DIR")
+    os.environ["MODERATION_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if before is None:
+        os.environ.pop("MODERATION_CACHE_DIR", None)
+    else:
+        os.environ["MODERATION_CACHE_DIR"] = before
