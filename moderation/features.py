@@ -381,10 +381,7 @@ class TextFeatures(FeatureUnion):
         order = np.argsort(keys)
         cols = columns[is_pair].astype(np.int32)
         char = dict(self.transformer_list)["char"]
-        # the vocabularies with plain ints (a loaded model's hold numpy ints, slower to add up)
-        plain = tuple(
-            dict(zip(v, np.fromiter(v.values(), dtype=np.int64, count=len(v)).tolist(), strict=True))
-            for v in (char.vocabulary_, vocab))
+        plain = (_plain_ints(char.vocabulary_), _plain_ints(vocab))
         return {}, {}, (keys[order], cols[order]), width, plain
 
     def __getstate__(self):
@@ -402,12 +399,19 @@ def _lexicon_value(count: int) -> float:
     return float(np.log1p(count))
 
 
-def _word_code(w: str, lexicon: Mapping[str, tuple[str, ...]] | None = None) -> int:
+def _plain_ints(vocabulary: Mapping[str, int]) -> dict[str, int]:
+    """A vocabulary with plain ints: a loaded model's holds numpy ints, slower to look up and
+    add up on the scoring path."""
+    values = np.fromiter(vocabulary.values(), dtype=np.int64, count=len(vocabulary)).tolist()
+    return dict(zip(vocabulary, values, strict=True))
+
+
+def _word_code(w: str, lexicon: Mapping[str, tuple[str, ...]]) -> int:
     """Bit flags of one normalised word for the position-aware lexicon features."""
     code = _YOU if w in YOU_WORDS else 0
     if w == QUOTE_TOKEN:
         code |= _QUOTE
-    if not _ABUSIVE.isdisjoint((_WORD_CATEGORIES if lexicon is None else lexicon).get(w, ())):
+    if not _ABUSIVE.isdisjoint(lexicon.get(w, ())):
         code |= _ABUSE
     return code
 
@@ -546,8 +550,7 @@ class CategoryNgramVectorizer(TfidfVectorizer):
             return super().transform(raw_documents)
         plain = self.__dict__.get("_plain_vocabulary")
         if plain is None or len(plain) != len(self.vocabulary_):
-            plain = self.__dict__["_plain_vocabulary"] = {
-                term: int(col) for term, col in self.vocabulary_.items()}
+            plain = self.__dict__["_plain_vocabulary"] = _plain_ints(self.vocabulary_)
         get = plain.get
         lo, hi = self.ngram_range
         indices: list[int] = []
