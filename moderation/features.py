@@ -178,6 +178,10 @@ class TextFeatures(FeatureUnion):
     """
 
     _CACHE_LIMIT = 300_000
+    #: Batches of at least this many comments go through the whole-batch path
+    #: (:mod:`moderation.batchfeatures`); smaller ones, a single comment above all, through the
+    #: per-comment one, which has less fixed cost.
+    BATCH_MIN = 64
 
     def _fast_ok(self) -> bool:
         parts = dict(self.transformer_list)
@@ -210,9 +214,16 @@ class TextFeatures(FeatureUnion):
         ``self.transform(normalizer.transform(X))`` but with one cache lookup per raw token."""
         if not self._fast_ok() or not hasattr(normalizer, "vocabulary_"):
             return self.transform(normalizer.transform(X))
+        docs = list(X)
+        if len(docs) >= self.BATCH_MIN:
+            from moderation.batchfeatures import batch_features
+
+            batch = batch_features(self, normalizer)
+            if batch is not None:
+                return batch.transform(docs)
         if len(self.transformer_list) > 3:
-            return self.transform(normalizer.transform(X))
-        return self._fused(list(X), normalizer)
+            return self.transform(normalizer.transform(docs))
+        return self._fused(docs, normalizer)
 
     def _with_category(self, base, docs: list[str]):
         """Append the category stream's block, when the union has one, to the fused blocks."""
@@ -345,6 +356,15 @@ class TextFeatures(FeatureUnion):
                 shape=(n_rows, n_word + n_char),
             )
         X.sum_duplicates()
+        return TextFeatures._weigh(X, word, char)
+
+    @staticmethod
+    def _weigh(X: sparse.csr_matrix, word, char) -> sparse.csr_matrix:
+        """TF-IDF of a canonical (summed, sorted) float32 count matrix of the word and char
+        blocks, whose data it overwrites: 1 + log(count), times idf, each block scaled to unit
+        length per row (shared with the whole-batch path, :mod:`moderation.batchfeatures`)."""
+        n_word, n_char = len(word.vocabulary_), len(char.vocabulary_)
+        n_rows = X.shape[0]
         data = X.data
         if word.sublinear_tf:
             np.log(data, out=data)
@@ -388,6 +408,7 @@ class TextFeatures(FeatureUnion):
         state = super().__getstate__()
         state.pop("_fused_cache", None)
         state.pop("_ids", None)
+        state.pop("_batch", None)
         return state
 
 
@@ -565,6 +586,12 @@ class CategoryNgramVectorizer(TfidfVectorizer):
             shape=(len(indptr) - 1, len(self.vocabulary_)),
         )
         X.sum_duplicates()
+        return self.weigh_counts(X)
+
+    def weigh_counts(self, X: sparse.csr_matrix) -> sparse.csr_matrix:
+        """TF-IDF of a canonical (summed, sorted) count matrix of category n-grams, in place: the
+        arithmetic of ``transform``, shared with the whole-batch path
+        (:mod:`moderation.batchfeatures`)."""
         tfidf = self._tfidf
         if tfidf.norm != "l2":
             return tfidf.transform(X, copy=False)
@@ -679,6 +706,12 @@ class WordEmbeddingFeatures(TransformerMixin, BaseEstimator):
             (np.ones(len(indices), dtype=np.float32), np.asarray(indices, dtype=np.int32),
              np.asarray(indptr, dtype=np.int64)), shape=(len(indptr) - 1, len(self.word_index_)))
         counts.sum_duplicates()
+        return self.vectors_of_counts(counts)
+
+    def vectors_of_counts(self, counts: sparse.csr_matrix) -> sparse.csr_matrix:
+        """The block of a canonical (summed, sorted) float32 word-count matrix, whose data it
+        overwrites: the arithmetic of ``transform``, shared with the whole-batch path
+        (:mod:`moderation.batchfeatures`)."""
         np.log(counts.data, out=counts.data)
         counts.data += 1.0
         counts.data *= self.idf_[counts.indices]
