@@ -58,6 +58,24 @@ _NUMBER = re.compile(r"^[£$€]?\d[\d,.:/%]*(?:k|m|bn|st|nd|rd|th|s|am|pm|%)?$"
 _EMAIL = re.compile(r"^[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}$")
 _RUN3 = re.compile(r"(.)\1\1")
 _WORDS = re.compile(r"[a-z]{2,}")
+_LEET_SET = frozenset(_LEET)
+_MASK_SET = frozenset(_MASK_CHARS)
+_ASCII_ALPHA = re.compile("[A-Za-z]")
+_ASCII_DIGIT = re.compile("[0-9]")
+
+
+def _has_alpha(text: str) -> bool:
+    """``any(ch.isalpha() for ch in text)``, at C speed for ASCII text."""
+    if text.isascii():
+        return _ASCII_ALPHA.search(text) is not None
+    return any(ch.isalpha() for ch in text)
+
+
+def _has_digit(text: str) -> bool:
+    """``any(ch.isdigit() for ch in text)``, at C speed for ASCII text."""
+    if text.isascii():
+        return _ASCII_DIGIT.search(text) is not None
+    return any(ch.isdigit() for ch in text)
 
 
 @dataclass(frozen=True)
@@ -71,6 +89,8 @@ class Token:
 
 def _fold(raw: str) -> str:
     """Unicode-fold a token: NFKC, strip accents, zero-width and control marks, homoglyphs."""
+    if raw.isascii() and raw.isprintable():  # nothing to fold but the case
+        return raw.lower()
     t = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", raw))
     t = "".join(ch for ch in t if unicodedata.category(ch) not in ("Mn", "Cf", "Cc", "Me"))
     return t.casefold().translate(_HOMOGLYPHS)
@@ -95,7 +115,7 @@ def _squeeze(word: str, vocab: Mapping[str, int] | frozenset[str]) -> str:
 
 def _deleet(core: str, vocab: Mapping[str, int] | frozenset[str]) -> str | None:
     """Read digits and symbols inside a word as letters, or None if it is not a disguise."""
-    if not any(ch in _LEET for ch in core) or not any(ch.isalpha() for ch in core):
+    if _LEET_SET.isdisjoint(core) or not _has_alpha(core):
         return None
     options = [_LEET.get(ch, ch) for ch in core]
     combos = 1
@@ -128,39 +148,42 @@ def _unmask(core: str, vocab: Mapping[str, int] | frozenset[str]) -> str:
             pattern += "".join(
                 f"[{_LEET[ch]}{re.escape(ch)}]" if ch in _LEET else re.escape(ch) for ch in run
             )
-    exact = re.compile(pattern + "$")
-    for word in MASK_TARGETS:
-        if exact.match(word):
-            return word
+    # Each list is searched at once, one word per line: the first line the pattern fills is
+    # the first word that fits (no part of a pattern matches a line break).
+    exact = re.compile(f"^{pattern}$", re.M)
     first = core[0] if core[0] not in _MASK_CHARS and core[0] not in _LEET else None
-    for word in _shape_index(vocab).get((len(core), first), ()):
-        if exact.match(word):
-            return word
-    loose = re.compile(re.sub(r"\[a-z\]\{\d+\}", "[a-z]{1,4}", pattern) + "$")
-    for word in MASK_TARGETS:
-        if loose.match(word):
-            return word
+    found = exact.search(_MASK_LINES) or exact.search(_shape_index(vocab).get((len(core), first), ""))
+    if found:
+        return found.group()
+    loose = re.compile("^" + re.sub(r"\[a-z\]\{\d+\}", "[a-z]{1,4}", pattern) + "$", re.M)
+    found = loose.search(_MASK_LINES)
+    if found:
+        return found.group()
     plain = "".join(ch for ch in core if ch not in _MASK_CHARS)
     return _deleet(plain, vocab) or plain
 
 
-_SHAPES: dict[int, tuple[object, dict[tuple[int, str | None], list[str]]]] = {}
+_MASK_LINES = "\n".join(MASK_TARGETS)
+_SHAPES: dict[int, tuple[object, dict[tuple[int, str | None], str]]] = {}
 
 
-def _shape_index(vocab: Mapping[str, int] | frozenset[str]) -> dict[tuple[int, str | None], list[str]]:
-    """Vocabulary words grouped by (length, first letter), most frequent first."""
+def _shape_index(vocab: Mapping[str, int] | frozenset[str]) -> dict[tuple[int, str | None], str]:
+    """Vocabulary words grouped by (length, first letter), most frequent first, one per line."""
     entry = _SHAPES.get(id(vocab))
     if entry is not None and entry[0] is vocab:
         return entry[1]
     ranked = sorted(vocab, key=vocab.get) if isinstance(vocab, Mapping) else sorted(vocab)
     index: dict[tuple[int, str | None], list[str]] = {}
     for word in ranked:
+        if "\n" in word:  # cannot be a normalised word (they hold no whitespace)
+            continue
         index.setdefault((len(word), word[0]), []).append(word)
         index.setdefault((len(word), None), []).append(word)
+    joined = {shape: "\n".join(words) for shape, words in index.items()}
     if len(_SHAPES) > 8:
         _SHAPES.clear()
-    _SHAPES[id(vocab)] = (vocab, index)
-    return index
+    _SHAPES[id(vocab)] = (vocab, joined)
+    return joined
 
 
 def _runs(text: str, pred) -> list[tuple[bool, str]]:
@@ -176,9 +199,9 @@ def _runs(text: str, pred) -> list[tuple[bool, str]]:
 
 def _normalise_word(core: str, vocab: Mapping[str, int] | frozenset[str]) -> str:
     """Normalise one punctuation-stripped, folded word."""
-    if any(ch in _MASK_CHARS for ch in core) and any(ch.isalpha() for ch in core):
+    if not _MASK_SET.isdisjoint(core) and _has_alpha(core):
         return _unmask(core, vocab)
-    if "__" in core and any(ch.isalpha() for ch in core):
+    if "__" in core and _has_alpha(core):
         return _unmask(re.sub(r"__+", lambda m: "*" * len(m.group()), core), vocab)
     parts = [p for p in _SEPARATORS.split(core) if p]
     if len(parts) >= 2:
@@ -238,7 +261,7 @@ def normalize_token(raw: str, vocab: Mapping[str, int] | frozenset[str] = LEXICO
         return USER_TOKEN
     if _NUMBER.match(core):
         return NUMBER_TOKEN
-    if any(ch.isdigit() for ch in core) and not any(ch.isalpha() for ch in core):
+    if _has_digit(core) and not _has_alpha(core):
         return NUMBER_TOKEN
     return _normalise_word(core, vocab)
 
