@@ -434,11 +434,35 @@ class BatchFeatures:
             norm, norm_doc = self._normalised(docs)
             return self._matrix(len(docs), norm, norm_doc)
 
-    def _normalised(self, docs: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Ids of the normalised tokens of all comments, in order, and the comment of each."""
-        n = len(docs)
+    def _raw_tokens(self, docs: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Ids of the raw (whitespace-delimited) tokens of all comments, in order, and the
+        comment of each; new tokens are added. Split and deduplicated by pyarrow's kernels
+        (their whitespace is ``str.split``'s, a test checks every code point), so only the
+        batch's distinct tokens are looked up in Python; ``str.split`` when pyarrow cannot
+        take the texts (lone surrogates)."""
+        try:
+            import pyarrow as pa
+            import pyarrow.compute as pc
+
+            lists = pc.utf8_split_whitespace(pa.array(docs, type=pa.string()))
+        except (ImportError, UnicodeError, ValueError, TypeError):
+            return self._raw_tokens_python(docs)
+        flat = lists.flatten()
+        keep = pc.binary_length(flat).to_numpy() > 0  # the kernel leaves "" at the ends
+        raw_doc = pc.list_parent_indices(lists).to_numpy().astype(np.int64)[keep]
+        encoded = pc.dictionary_encode(flat)
+        distinct = encoded.dictionary.to_pylist()
+        ids = np.fromiter(map(self.raw_ids.get, distinct, repeat(-1)), dtype=np.int64, count=len(distinct))
+        missing = [distinct[i] for i in np.flatnonzero(ids < 0).tolist() if distinct[i]]
+        if missing:
+            self._add_raw(missing)
+            ids = np.fromiter(map(self.raw_ids.get, distinct, repeat(-1)), dtype=np.int64, count=len(distinct))
+        return ids[encoded.indices.to_numpy()[keep]], raw_doc
+
+    def _raw_tokens_python(self, docs: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`_raw_tokens` with ``str.split``."""
         split = list(map(str.split, docs))
-        counts = np.fromiter(map(len, split), dtype=np.int64, count=n)
+        counts = np.fromiter(map(len, split), dtype=np.int64, count=len(docs))
         flat = list(chain.from_iterable(split))
         raw = np.fromiter(map(self.raw_ids.get, flat, repeat(-1)), dtype=np.int64, count=len(flat))
         missing = np.flatnonzero(raw < 0)
@@ -447,7 +471,12 @@ class BatchFeatures:
             self._add_raw(list(dict.fromkeys(map(flat.__getitem__, at))))
             raw[missing] = np.fromiter(map(self.raw_ids.__getitem__, map(flat.__getitem__, at)),
                                        dtype=np.int64, count=len(at))
-        raw_doc = np.repeat(np.arange(n, dtype=np.int64), counts)
+        return raw, np.repeat(np.arange(len(docs), dtype=np.int64), counts)
+
+    def _normalised(self, docs: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Ids of the normalised tokens of all comments, in order, and the comment of each."""
+        n = len(docs)
+        raw, raw_doc = self._raw_tokens(docs)
         # runs of 3+ one-letter tokens ("s c u m"): the span-keeping reader joins them
         single = self.raw_single[raw]
         run = single[:-2] & single[1:-1] & single[2:] & (raw_doc[:-2] == raw_doc[2:])

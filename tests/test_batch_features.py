@@ -153,3 +153,20 @@ def test_unsupported_configurations_fall_back() -> None:
     feats.set_params(word__lowercase=True)
     assert not BatchFeatures.supports(feats)
     assert batch_features(feats, norm) is None
+
+
+def test_pyarrow_splits_on_the_whitespace_str_split_splits_on() -> None:
+    pa = pytest.importorskip("pyarrow")
+    pc = pytest.importorskip("pyarrow.compute")
+    points = [chr(i) for i in range(0x110000) if not 0xD800 <= i < 0xE000]
+    got = pc.list_value_length(pc.utf8_split_whitespace(pa.array([f"a{c}b" for c in points])))
+    expected = [len(f"a{c}b".split()) for c in points]
+    assert got.to_pylist() == expected
+
+
+def test_texts_pyarrow_cannot_take_go_through_str_split() -> None:
+    norm, feats = _fitted()
+    raw = RAW + ["lone \ud800 surrogate you idiot"]
+    expected = _reference(feats, norm, raw)
+    np.testing.assert_allclose(batch_features(feats, norm).transform(raw).toarray(), expected,
+                               rtol=1e-6, atol=1e-7)
