@@ -34,6 +34,7 @@ import numpy as np
 from scipy import sparse
 
 from moderation.normalize import (
+    _TRAIL_PUNCT,
     _is_letter_token,
     cached_token,
     normalize_tokens,
@@ -421,8 +422,12 @@ class BatchFeatures:
         start = len(self.raw_ids)
         self.raw_ids.update(zip(raws, range(start, start + len(raws)), strict=True))
         self.raw_norm.append(np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces)), ids)
-        self.raw_single = np.concatenate([self.raw_single, np.fromiter(
-            map(_is_letter_token, raws), dtype=bool, count=len(raws))])
+        # a one-letter token is at most one character before its closing punctuation
+        single = np.fromiter(map(len, map(str.rstrip, raws, repeat(_TRAIL_PUNCT))), dtype=np.int64,
+                             count=len(raws)) <= 1
+        for i in np.flatnonzero(single).tolist():
+            single[i] = _is_letter_token(raws[i])
+        self.raw_single = np.concatenate([self.raw_single, single])
 
     # --------------------------------------------------------------- transform
     def transform(self, texts: Sequence[Any]) -> sparse.csr_matrix:

@@ -58,8 +58,8 @@ _NUMBER = re.compile(r"^[£$€]?\d[\d,.:/%]*(?:k|m|bn|st|nd|rd|th|s|am|pm|%)?$"
 _EMAIL = re.compile(r"^[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}$")
 _RUN3 = re.compile(r"(.)\1\1")
 _WORDS = re.compile(r"[a-z]{2,}")
-_LEET_SET = frozenset(_LEET)
-_MASK_SET = frozenset(_MASK_CHARS)
+_LEET_CHAR = re.compile("[" + re.escape("".join(_LEET)) + "]")  # any(ch in _LEET ...) at C speed
+_MASK_CHAR = re.compile("[" + re.escape(_MASK_CHARS) + "]")
 _ASCII_ALPHA = re.compile("[A-Za-z]")
 _ASCII_DIGIT = re.compile("[0-9]")
 
@@ -115,7 +115,7 @@ def _squeeze(word: str, vocab: Mapping[str, int] | frozenset[str]) -> str:
 
 def _deleet(core: str, vocab: Mapping[str, int] | frozenset[str]) -> str | None:
     """Read digits and symbols inside a word as letters, or None if it is not a disguise."""
-    if _LEET_SET.isdisjoint(core) or not _has_alpha(core):
+    if not _LEET_CHAR.search(core) or not _has_alpha(core):
         return None
     options = [_LEET.get(ch, ch) for ch in core]
     combos = 1
@@ -199,7 +199,7 @@ def _runs(text: str, pred) -> list[tuple[bool, str]]:
 
 def _normalise_word(core: str, vocab: Mapping[str, int] | frozenset[str]) -> str:
     """Normalise one punctuation-stripped, folded word."""
-    if not _MASK_SET.isdisjoint(core) and _has_alpha(core):
+    if _MASK_CHAR.search(core) and _has_alpha(core):
         return _unmask(core, vocab)
     if "__" in core and _has_alpha(core):
         return _unmask(re.sub(r"__+", lambda m: "*" * len(m.group()), core), vocab)
