@@ -10,10 +10,11 @@ in Python; on a batch of comments the model has never seen, that loop is most of
   word gets an integer id once, with everything that depends on it alone kept in arrays: the
   normalised tokens a raw token becomes, a normalised token's words and char n-gram columns, a
   word's column, lexicon categories and flags, category-stream term and word-vector row;
-* a batch is split into raw tokens, mapped to ids with C-speed dictionary lookups, and every
-  block is built from numpy gathers of those arrays: word pairs and category n-grams are looked
-  up as integer keys with ``np.searchsorted``, the lexicon's "abuse within three words after
-  you" with running maxima;
+* a batch is split into raw tokens and deduplicated by pyarrow's kernels, its distinct tokens
+  mapped to ids with C-speed dictionary lookups, and every block built from numpy gathers of
+  those arrays: word and char n-gram counts as a sparse product (comments x tokens) @ (tokens x
+  columns), word pairs and category n-grams as integer keys looked up in hash tables probed with
+  whole-array steps, the lexicon's "abuse within three words after you" with running maxima;
 * the char n-gram columns of new tokens are found for all of them at once, each n-gram encoded
   as an integer over the alphabet of the char vocabulary.
 
@@ -139,8 +140,8 @@ class _CharGrams:
     inside the padded token is an n-gram (a padded token shorter than ``lo`` is one n-gram of its
     own). Characters are coded over the alphabet of the vocabulary (1..A, 0 for any other, which
     no vocabulary n-gram holds) and a window of length m becomes the integer
-    ``m * B**hi + sum(code_k * B**(m-1-k))`` with ``B = A + 1``, looked up in the sorted keys of
-    the vocabulary.
+    ``m * B**hi + sum(code_k * B**(m-1-k))`` with ``B = A + 1``, looked up in a hash table of
+    the vocabulary's keys.
     """
 
     def __init__(self, vocabulary: Mapping[str, int], ngram_range: tuple[int, int]) -> None:
@@ -152,8 +153,8 @@ class _CharGrams:
             1 <= len(t) <= self.hi for t in terms)
         if not self.ok:
             return
-        self.table = np.zeros(0x110000, dtype=np.int32)
-        self.table[[ord(c) for c in alphabet]] = np.arange(1, len(alphabet) + 1, dtype=np.int32)
+        self.code = np.zeros(0x110000, dtype=np.int32)
+        self.code[[ord(c) for c in alphabet]] = np.arange(1, len(alphabet) + 1, dtype=np.int32)
         codes = self._codes("".join(terms))
         lengths = np.fromiter(map(len, terms), dtype=np.int64, count=len(terms))
         starts = np.cumsum(lengths) - lengths
@@ -163,12 +164,11 @@ class _CharGrams:
             keys[has] = keys[has] * self.base + codes[starts[has] + k]
         keys += lengths * self.base ** self.hi
         columns = np.fromiter(vocabulary.values(), dtype=np.int64, count=len(terms))
-        order = np.argsort(keys)
-        self.keys, self.columns = keys[order], columns[order].astype(np.int32)
+        self.table = _KeyTable(keys, columns.astype(np.int32))
 
     def _codes(self, text: str) -> np.ndarray:
         points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        return self.table[points].astype(np.int64)
+        return self.code[points].astype(np.int64)
 
     def columns_of(self, tokens: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """``(lengths, columns)``: how many vocabulary n-grams each token has, and their columns
@@ -198,11 +198,10 @@ class _CharGrams:
             where = np.flatnonzero(keep)
             if not len(where):
                 continue
-            k = key[where] + m * self.base ** self.hi
-            at = np.minimum(np.searchsorted(self.keys, k), len(self.keys) - 1)
-            found = self.keys[at] == k
+            cols = self.table.get(key[where] + m * self.base ** self.hi)
+            found = cols >= 0
             hit_tok.append(token_of[where[found]])
-            hit_col.append(self.columns[at[found]])
+            hit_col.append(cols[found])
         if not hit_tok:
             return np.zeros(n_tok, dtype=np.int64), np.zeros(0, dtype=np.int32)
         toks = np.concatenate(hit_tok)
