@@ -112,6 +112,9 @@ _HASHTAG = re.compile(r"(?<![\w&])#\w+")
 _PLACEHOLDERS = re.compile(r"\b(?:URL|USER|RT)\b|<\s*(?:user|url|number)\s*>", re.I)
 # A whole token holding a digit or a masking symbol inside letters ("1d10t", "f*ck", "$hut").
 _MASKED = re.compile(r"(?<!\S)(?=\S*?(?:\d|[^\W\d_][*#$@%|]+[^\W\d_]|[*#$@%|]+[^\W\d_]{2}))\S+")
+# Necessary for a match of _URL (its literal parts) and of _MASKED (a digit or masking symbol).
+_URL_HINT = re.compile(r"https?:|www\.|\.(?:com|org|net|co|io|de|fr|es|uk|ly|me|tv)\b", re.I)
+_MASK_HINT = re.compile(r"[\d*#$@%|]")
 _SPACED = re.compile(r"(?<!\w)(?:[^\W\d_][ .·_-]){2,}[^\W\d_](?!\w)")
 _SMALL_CAPITALS = re.compile("[\u1d00-\u1d22\u0262\u026a\u0274\u0280\u0281\u0299\u029c\u029f\ua7af]")
 _SPACERS = re.compile(r"[ .·_-]")
@@ -140,15 +143,25 @@ def _strip(text: str) -> str:
     if "&" in text:
         text = html.unescape(text)
     text = unicodedata.normalize("NFKC", text)
-    if _SMALL_CAPITALS.search(text):
+    ascii_only = text.isascii()  # small capitals and look-alikes are not ASCII
+    if not ascii_only and _SMALL_CAPITALS.search(text):
         text = _SMALL_CAPITALS.sub(_small_capital, text)
-    text = _URL.sub(" ", text)
-    text = _MENTION.sub(" ", text)
-    text = _HASHTAG.sub(" ", text)
+    # each substitution only where a cheap test says it can match (it is slow on long text)
+    if _URL_HINT.search(text):
+        text = _URL.sub(" ", text)
+    if "@" in text:
+        text = _MENTION.sub(" ", text)
+    if "#" in text:
+        text = _HASHTAG.sub(" ", text)
     text = _PLACEHOLDERS.sub(" ", text)
-    if _MIXED_SCRIPT.search(text):
+    if not ascii_only and _MIXED_SCRIPT.search(text):
         text = text.translate(_LOOKALIKES)
     return text
+
+
+def _unmasked(text: str) -> str:
+    """``_MASKED.sub(" ", text)``, skipped when the text has no digit or masking symbol."""
+    return _MASKED.sub(" ", text) if _MASK_HINT.search(text) else text
 
 
 def _letters_only(text: str) -> str:
@@ -161,10 +174,10 @@ def _clean(text: str) -> tuple[str, str]:
     docs), and the same before spaced letters were rejoined ("y o u" counts as English)."""
     text = _strip(text)
     spaced = _SPACED.search(text) is not None
-    before = _letters_only(_MASKED.sub(" ", text)) if spaced else ""
+    before = _letters_only(_unmasked(text)) if spaced else ""
     if spaced:
         text = _SPACED.sub(lambda m: _SPACERS.sub("", m.group()), text)
-    text = _STRETCH.sub(r"\1", _MASKED.sub(" ", text))
+    text = _STRETCH.sub(r"\1", _unmasked(text))
     cleaned = _letters_only(text)
     return cleaned, before or cleaned
 
