@@ -82,6 +82,8 @@ MAX_ENGLISH_SHARE = 0.1
 #: The same share read from the raw text, before any clean-up, in the fast first look: higher,
 #: because URLs and handles can hold English words.
 FAST_ENGLISH_SHARE = 0.15
+# Batches of at least this many texts take the whole-batch first look (moderation.langscreen).
+_SCREEN_MIN = 32
 
 # Common English words that are not also common words of the major European languages (so
 # "die", "was", "also", "im", "he", "has", "is", "of", "in", "on", "a", "i", "me", "no", "do" are
@@ -364,26 +366,43 @@ class LanguageDetector:
         return guess.language if guess.probability >= needed else self.default
 
     def detect(self, texts: Iterable[str | None]) -> list[str]:
-        """The language of each text (see :func:`detect_language`)."""
+        """The language of each text (see :func:`detect_language`).
+
+        With English as the default, a batch's texts go through a whole-batch first look
+        (:func:`moderation.langscreen.settled_english`) that settles most of them at once, with
+        the decisions of the per-text path; the others take the per-text path.
+        """
         if isinstance(texts, str):
             raise TypeError("detect() takes a list of texts, not one str; wrap it: detect([text]).")
-        out: list[str] = []
-        seen: dict[str, str] = {}
-        for i, text in enumerate(texts):
+        items = list(texts)
+        out = [self.default] * len(items)
+        pending: list[int] = []
+        for i, text in enumerate(items):
             if text is None or (isinstance(text, float) and math.isnan(text)):
-                out.append(self.default)
                 continue
             if not isinstance(text, str):
                 raise TypeError(
                     f"texts[{i}] is {type(text).__name__}, not str; convert it with str() or drop it."
                 )
+            pending.append(i)
+        if self.default == "en" and len(pending) >= _SCREEN_MIN:
+            from moderation.langscreen import settled_english
+
+            english = settled_english(
+                [items[i] for i in pending], _ENGLISH_WORDS, min_letters=self.min_letters,
+                min_words=self.min_words, max_english_share=self.max_english_share,
+                fast_share=FAST_ENGLISH_SHARE)
+            pending = [i for i, done in zip(pending, english.tolist(), strict=True) if not done]
+        seen: dict[str, str] = {}
+        for i in pending:
+            text = items[i]
             language = seen.get(text)
             if language is None:
                 language = self.default if self._plainly_english(text) else \
                     self.decide(self.guess(text, complete=False))
                 if len(seen) < 10_000:  # repeated texts (copies, quotes) are detected once
                     seen[text] = language
-            out.append(language)
+            out[i] = language
         return out
 
 
