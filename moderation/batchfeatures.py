@@ -39,6 +39,7 @@ from moderation.normalize import (
     _is_letter_token,
     cached_token,
     normalize_tokens,
+    plain_words,
 )
 
 __all__ = ["BatchFeatures", "batch_features"]
@@ -377,8 +378,10 @@ class BatchFeatures:
 
         start = len(self.norm_ids)
         self.norm_ids.update(zip(tokens, range(start, start + len(tokens)), strict=True))
+        # the words of a token of lower-case ASCII letters only (most of them) are the token
         findall = re.compile(self.word.token_pattern).findall
-        words = list(map(findall, tokens))
+        alone = _letters_only(tokens)
+        words = [[t] if a else findall(t) for t, a in zip(tokens, alone, strict=True)]
         flat = list(chain.from_iterable(words))
         get = self.word_ids.get
         new = [w for w in dict.fromkeys(flat) if get(w) is None]
@@ -416,7 +419,10 @@ class BatchFeatures:
         """Give new raw tokens ids: normalise each (memoised in the normaliser's cache)."""
         vocab = self.normalizer.vocabulary_
         cache = self.normalizer.__dict__.setdefault("_cache", {})
-        pieces = [cached_token(r, vocab, cache).split() for r in raws]
+        # plain words (most of them) are read for the whole batch at once, the others one by one
+        plain = plain_words(raws)
+        pieces = [[p] if p is not None else cached_token(r, vocab, cache).split()
+                  for r, p in zip(raws, plain, strict=True)]
         ids = self._norm_ids_of(list(chain.from_iterable(pieces)))
         start = len(self.raw_ids)
         self.raw_ids.update(zip(raws, range(start, start + len(raws)), strict=True))
@@ -619,6 +625,18 @@ class BatchFeatures:
         has = row >= 0
         counts = _counts(word_doc[has], row[has], n, len(self.embed.word_index_), np.float32)
         return self.embed.vectors_of_counts(counts)
+
+
+def _letters_only(tokens: list[str]) -> list[bool]:
+    """Which tokens are lower-case ASCII letters only (``\\b\\w+\\b`` finds the token itself
+    as its one word), tested with a pyarrow kernel; all False when pyarrow cannot take them."""
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        return pc.match_substring_regex(pa.array(tokens, type=pa.string()), "^[a-z]+$").to_pylist()
+    except (ImportError, UnicodeError, ValueError, TypeError):
+        return [False] * len(tokens)
 
 
 def _counts(rows: np.ndarray, cols: np.ndarray, n_rows: int, n_cols: int, dtype) -> sparse.csr_matrix:

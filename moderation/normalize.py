@@ -351,6 +351,30 @@ def _plain_word(raw: str) -> str | None:
     return core
 
 
+# _PLAIN and _RUN3 for whole arrays of tokens (RE2 syntax; RE2 has no back-references, but a
+# plain word's run of three equal characters can only be letters)
+_PLAIN_ARROW = r"^[A-Za-z]+(?:'[A-Za-z]+)*[\"'.,;:?!)\]}>]*$"
+_PLAIN_CLOSING = "\"'.,;:?!)]}>"
+_RUN3_ARROW = "|".join(ch * 3 for ch in "abcdefghijklmnopqrstuvwxyz")
+
+
+def plain_words(raws: list[str]) -> list[str | None]:
+    """:func:`_plain_word` of many tokens at once, with pyarrow's string kernels (the batch
+    feature path normalises a batch's new tokens with it, and only the others one at a time)."""
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        tokens = pa.array(raws, type=pa.string())
+    except (ImportError, UnicodeError, ValueError, TypeError):
+        return [_plain_word(raw) for raw in raws]
+    plain = pc.match_substring_regex(tokens, _PLAIN_ARROW)
+    # a plain word ends in a letter, so stripping its closing characters is rstrip(_TRAIL_PUNCT)
+    core = pc.ascii_lower(pc.utf8_rtrim(tokens, characters=_PLAIN_CLOSING))
+    odd = pc.or_(pc.equal(core, "www"), pc.match_substring_regex(core, _RUN3_ARROW))
+    return pc.if_else(pc.and_(plain, pc.invert(odd)), core, None).to_pylist()
+
+
 def cached_token(raw: str, vocab: Mapping[str, int] | frozenset[str], cache: dict[str, str]) -> str:
     """:func:`normalize_token` memoised in ``cache`` (bounded: cleared past 500,000 entries)."""
     norm = cache.get(raw)

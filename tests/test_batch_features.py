@@ -42,6 +42,8 @@ RAW = TRAIN[:14] + [
     "\"quoted vermin\" and (parenthesised scum) [brackets]", "you… idiot’s rant — 100% rigged",
     "x" * 300, "you " * 50 + "idiot", "I cannot stand muslims", "jews are vermin", "i will kill you",
     "nan", "None", "a\u200bb zero\u200dwidth", "ｆｕｌｌｗｉｄｔｈ ｉｄｉｏｔ", "you\x1cidiot \x85 them",
+    "don't you'd rock'n'roll o' 'tis", "www. WWW wwwhat Awww", "Sooo stupiddd AAAAH idiots!!!",
+    "Idiot.) scum]}> vermin\"' rats;:?!", "e.g. U.S. you... idiot-ish", "RATS rats Rats",
 ] + [obfuscate(t, seed=s) for s in (3, 7) for t in TRAIN[:14]]
 
 

@@ -436,3 +436,14 @@ def test_tokens_the_fast_path_leaves_to_the_disguise_reader(raw):
                                            ("WORLD))", "world"), ("it's...", "it's")])
 def test_plain_words_are_lowered_and_stripped(raw, expected):
     assert _plain_word(raw) == expected == normalize_token(raw)
+
+
+def test_plain_words_of_a_batch_equal_the_per_token_reading() -> None:
+    from moderation.normalize import _plain_word, plain_words
+
+    tokens = ["word", "Word.", "don't", "don't'", "o'", "'o", "a'b'c", "a''b", "x)", "ab]}>",
+              "A-b", "é", "abc\u00e9", "I", "I.", "''", ".", "", "sooo", "Sooo.", "aAa", "www",
+              "WWW.", "wwwhat", "Awww", "yes!!!", "1d10t", "f*ck", "(so", '"quoted"', "idiot,",
+              "ｆｕｌｌ", "a\u200bb", "rats;:?!"]
+    assert plain_words(tokens) == [_plain_word(t) for t in tokens]
+    assert plain_words(["\ud800", "word"]) == [None, "word"]  # pyarrow refuses: per token
