@@ -308,42 +308,41 @@ class BatchFeatures:
         self.w_embed = np.zeros(0, dtype=np.int32)  # word-vector row or -1
 
     def _category_tables(self) -> None:
-        """Integer keys of the category vocabulary's bigrams, trigrams and skip-pairs."""
+        """Integer keys of the category vocabulary's bigrams, trigrams and skip-pairs, built with
+        pyarrow's string kernels (this runs on every cold start; the vocabulary holds tens of
+        thousands of n-grams). A term's id is its place among the distinct terms; any numbering
+        works, as words are looked up in the same table."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
         from moderation.features import _plain_ints
 
         vec = self.category
         self.stream_tokens = vec.stream_tokens()
         vocab = _plain_ints(vec.vocabulary_)
-        terms: dict[str, int] = {}
-        for name in self.stream_tokens.values():
-            terms.setdefault(name, len(terms))
-        rows: list[tuple[int, ...]] = []
-        kinds: list[int] = []
-        cols: list[int] = []
-        for gram, col in vocab.items():
-            if "~" in gram:
-                parts = gram.split("~")
-                kind = 2
-            else:
-                parts = gram.split(" ")
-                kind = len(parts) - 2
-            if len(parts) != (3 if kind == 1 else 2) or kind not in (0, 1, 2):
-                continue  # cannot come out of category_ngrams
-            rows.append(tuple(terms.setdefault(p, len(terms)) for p in parts))
-            kinds.append(kind)
-            cols.append(col)
-        self.terms = terms
-        t = self.n_terms = len(terms)
-        keys = np.array([self._gram_key(r, k, t) for r, k in zip(rows, kinds, strict=True)], dtype=np.int64)
-        self.cat_table = _KeyTable(keys, np.asarray(cols, dtype=np.int32))
-
-    @staticmethod
-    def _gram_key(parts: tuple[int, ...], kind: int, t: int) -> int:
-        if kind == 0:
-            return parts[0] * t + parts[1]
-        if kind == 1:
-            return t * t + (parts[0] * t + parts[1]) * t + parts[2]
-        return t * t + t**3 + parts[0] * t + parts[1]
+        grams = pa.array(list(vocab), type=pa.string())
+        cols = np.fromiter(vocab.values(), dtype=np.int32, count=len(vocab))
+        skip = pc.match_substring(grams, "~").to_numpy(zero_copy_only=False).astype(bool)
+        # a skip-pair is "a~b"; other n-grams are words joined by single spaces
+        parts = pc.if_else(pa.array(skip), pc.split_pattern(grams, "~"), pc.split_pattern(grams, " "))
+        count = pc.list_value_length(parts).to_numpy(zero_copy_only=False).astype(np.int64)
+        kind = np.where(skip, 2, count - 2)
+        keep = np.where(kind == 1, count == 3, count == 2) & ((kind >= 0) & (kind <= 2))
+        # (anything else cannot come out of category_ngrams)
+        parts = parts.filter(pa.array(keep))
+        kind, cols, count = kind[keep], cols[keep], count[keep]
+        flat = pc.list_flatten(parts)
+        names = pa.array(list(dict.fromkeys(self.stream_tokens.values())), type=pa.string())
+        distinct = pc.unique(pa.concat_arrays([names, flat]))
+        self.terms = dict(zip(distinct.to_pylist(), range(len(distinct)), strict=True))
+        t = self.n_terms = len(distinct)
+        ids = pc.index_in(flat, value_set=distinct).to_numpy(zero_copy_only=False).astype(np.int64)
+        first = np.cumsum(count) - count
+        a, b = ids[first], ids[first + 1]
+        c = ids[np.minimum(first + 2, len(ids) - 1)] if len(ids) else ids
+        keys = np.where(kind == 0, a * t + b,
+                        np.where(kind == 1, t * t + (a * t + b) * t + c, t * t + t**3 + a * t + b))
+        self.cat_table = _KeyTable(keys.astype(np.int64), cols)
 
     def _add_words(self, words: list[str]) -> None:
         """Give new words ids and their per-word attributes."""
