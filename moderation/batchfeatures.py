@@ -39,7 +39,7 @@ from moderation.normalize import (
     _is_letter_token,
     cached_token,
     normalize_tokens,
-    plain_words,
+    simple_tokens,
 )
 
 __all__ = ["BatchFeatures", "batch_features"]
@@ -418,10 +418,10 @@ class BatchFeatures:
         """Give new raw tokens ids: normalise each (memoised in the normaliser's cache)."""
         vocab = self.normalizer.vocabulary_
         cache = self.normalizer.__dict__.setdefault("_cache", {})
-        # plain words (most of them) are read for the whole batch at once, the others one by one
-        plain = plain_words(raws)
-        pieces = [[p] if p is not None else cached_token(r, vocab, cache).split()
-                  for r, p in zip(raws, plain, strict=True)]
+        # simple tokens (most of them) are read for the whole batch at once, the others one by one
+        simple = simple_tokens(raws)
+        pieces = [(p if p is not None else cached_token(r, vocab, cache)).split()
+                  for r, p in zip(raws, simple, strict=True)]
         ids = self._norm_ids_of(list(chain.from_iterable(pieces)))
         start = len(self.raw_ids)
         self.raw_ids.update(zip(raws, range(start, start + len(raws)), strict=True))

@@ -351,28 +351,48 @@ def _plain_word(raw: str) -> str | None:
     return core
 
 
-# _PLAIN and _RUN3 for whole arrays of tokens (RE2 syntax; RE2 has no back-references, but a
-# plain word's run of three equal characters can only be letters)
-_PLAIN_ARROW = r"^[A-Za-z]+(?:'[A-Za-z]+)*[\"'.,;:?!)\]}>]*$"
-_PLAIN_CLOSING = "\"'.,;:?!)]}>"
+# Tokens whose normal form needs no disguise reading: a word of ASCII letters (inner
+# apostrophes allowed), opening punctuation before it and closing punctuation after it; the
+# characters are ones _fold leaves alone, so the form is the lower-case word after one QUOTE_TOKEN
+# per opening quote that starts the token (normalize_token's quote rule). In RE2 syntax.
+_SIMPLE_OPEN = "\"'([{<`«“‘„"
+_SIMPLE_CLOSE = "\"'.,;:?!)]}>»”’"
+_SIMPLE_ARROW = (
+    "^[" + re.escape(_SIMPLE_OPEN) + "]*[A-Za-z]+(?:['’][A-Za-z]+)*[" + re.escape(_SIMPLE_CLOSE) + "]*$"
+)
+# RE2 has no back-references, but a run of three equal characters in such a word is letters
 _RUN3_ARROW = "|".join(ch * 3 for ch in "abcdefghijklmnopqrstuvwxyz")
 
 
-def plain_words(raws: list[str]) -> list[str | None]:
-    """:func:`_plain_word` of many tokens at once, with pyarrow's string kernels (the batch
-    feature path normalises a batch's new tokens with it, and only the others one at a time)."""
+def simple_tokens(raws: list[str]) -> list[str | None]:
+    """:func:`normalize_token` of many tokens at once for the tokens of the simple shape above
+    (plain words, "(remember", '"Mike', "“Literally", "banning’"; most tokens of real comments),
+    None for the others, which need the per-token reader. pyarrow's string kernels do the work;
+    all None when pyarrow cannot take the tokens. Stretched words ("sooo", which depend on the
+    vocabulary), "www" and tokens holding "((" (echo brackets) are left to the reader."""
     try:
         import pyarrow as pa
         import pyarrow.compute as pc
 
         tokens = pa.array(raws, type=pa.string())
     except (ImportError, UnicodeError, ValueError, TypeError):
-        return [_plain_word(raw) for raw in raws]
-    plain = pc.match_substring_regex(tokens, _PLAIN_ARROW)
-    # a plain word ends in a letter, so stripping its closing characters is rstrip(_TRAIL_PUNCT)
-    core = pc.ascii_lower(pc.utf8_rtrim(tokens, characters=_PLAIN_CLOSING))
-    odd = pc.or_(pc.equal(core, "www"), pc.match_substring_regex(core, _RUN3_ARROW))
-    return pc.if_else(pc.and_(plain, pc.invert(odd)), core, None).to_pylist()
+        return [None] * len(raws)
+    simple = pc.and_(pc.match_substring_regex(tokens, _SIMPLE_ARROW),
+                     pc.invert(pc.match_substring(tokens, "((")))
+    # the word starts and ends with a letter, so trimming the punctuation sets leaves it alone
+    word = pc.utf8_lower(pc.utf8_rtrim(pc.utf8_ltrim(tokens, characters=_SIMPLE_OPEN),
+                                       characters=_SIMPLE_CLOSE))
+    odd = pc.or_(pc.equal(word, "www"), pc.match_substring_regex(word, _RUN3_ARROW))
+    keep = pc.and_(simple, pc.invert(odd))
+    out = pc.if_else(keep, word, None).to_pylist()
+    quotes = pc.subtract(pc.utf8_length(tokens),
+                         pc.utf8_length(pc.utf8_ltrim(tokens, characters=_OPEN_QUOTES)))
+    quoted = pc.and_(keep, pc.greater(quotes, 0)).to_numpy(zero_copy_only=False)
+    if quoted.any():
+        counts = quotes.to_numpy(zero_copy_only=False)
+        for i in quoted.nonzero()[0].tolist():
+            out[i] = f"{QUOTE_TOKEN} " * int(counts[i]) + out[i]
+    return out
 
 
 def cached_token(raw: str, vocab: Mapping[str, int] | frozenset[str], cache: dict[str, str]) -> str:
