@@ -44,9 +44,11 @@ from moderation.normalize import (
 
 __all__ = ["BatchFeatures", "batch_features"]
 
-#: Tables past these sizes are dropped and rebuilt (bounds memory on endless streams of new words).
-_RAW_LIMIT = 600_000
-_NORM_LIMIT = 400_000
+#: Tables past these sizes are dropped and rebuilt, with the normaliser's token cache (bounds
+#: memory on endless streams of new words: about 150 MB per process at these sizes, which a
+#: million distinct or disguised comments reach; --jobs 2 holds two).
+_RAW_LIMIT = 300_000
+_NORM_LIMIT = 200_000
 
 
 class _Ragged:
@@ -440,6 +442,7 @@ class BatchFeatures:
         with self._lock:
             if len(self.raw_ids) > _RAW_LIMIT or len(self.norm_ids) > _NORM_LIMIT:
                 self._reset()
+                self.normalizer.__dict__.get("_cache", {}).clear()
             norm, norm_doc = self._normalised(docs)
             return self._matrix(len(docs), norm, norm_doc)
 

@@ -74,6 +74,8 @@ SCORE_COLUMNS = (
 #: explanation costs about 0.1 s per 1,000 characters, so this bounds one at about half a
 #: second; scoring always reads the whole text.
 MAX_EXPLAIN_CHARS = 5_000
+#: Comments featurised and classified at once by :meth:`Model.predict_proba` (bounds memory).
+SCORE_ROWS = 2_500
 
 
 class ModelError(RuntimeError):
@@ -261,9 +263,21 @@ class Model:
 
     # ----------------------------------------------------------------- scoring
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        """Calibrated scores, shape (n, 2), columns in :data:`LABELS` order."""
+        """Calibrated scores, shape (n, 2), columns in :data:`LABELS` order.
+
+        A large batch is featurised and classified :data:`SCORE_ROWS` comments at a time (in
+        slices of equal size): the feature matrix and its temporaries take a few times the
+        matrix's memory, and every score depends on its own comment only."""
         if len(texts) == 0:
             return np.zeros((0, len(LABELS)))
+        texts = list(texts)
+        parts = -(-len(texts) // SCORE_ROWS)
+        if parts == 1:
+            return self._predict_proba(texts)
+        size = -(-len(texts) // parts)
+        return np.concatenate([self._predict_proba(texts[i : i + size]) for i in range(0, len(texts), size)])
+
+    def _predict_proba(self, texts: list[str]) -> np.ndarray:
         steps = self.pipeline.named_steps
         features = steps.get("features")
         if hasattr(features, "transform_raw") and "normalize" in steps and len(self.pipeline) == 3:

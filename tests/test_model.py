@@ -415,3 +415,17 @@ def test_score_empty_input(model: Model) -> None:
     out = model.score([])
     assert len(out) == 0
     assert model.predict_proba([]).shape == (0, 2)
+
+
+def test_large_batches_are_scored_in_slices_with_equal_scores(tiny_model, monkeypatch) -> None:
+    import moderation.model as model_module
+    from moderation.obfuscate import obfuscate
+
+    base = ["you are a stupid idiot", "the council fixed the bus lanes", "they planned it all",
+            "", "Vielen Dank für diese Recherche", "f*ck y0u 1d10t", "s c u m", "go to example.com"]
+    texts = [obfuscate(t, seed=i) if i % 3 else t for i, t in enumerate(base * 40)]
+    whole = tiny_model.predict_proba(texts)
+    monkeypatch.setattr(model_module, "SCORE_ROWS", 70)  # 320 texts: 5 slices of 64
+    np.testing.assert_array_equal(tiny_model.predict_proba(texts), whole)
+    monkeypatch.setattr(model_module, "SCORE_ROWS", 100)  # 4 slices of 80
+    np.testing.assert_array_equal(tiny_model.predict_proba(texts), whole)
