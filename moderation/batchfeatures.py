@@ -429,8 +429,7 @@ class BatchFeatures:
         self.raw_ids.update(zip(raws, range(start, start + len(raws)), strict=True))
         self.raw_norm.append(np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces)), ids)
         # a one-letter token is at most one character before its closing punctuation
-        single = np.fromiter(map(len, map(str.rstrip, raws, repeat(_TRAIL_PUNCT))), dtype=np.int64,
-                             count=len(raws)) <= 1
+        single = _stripped_lengths(raws) <= 1
         for i in np.flatnonzero(single).tolist():
             single[i] = _is_letter_token(raws[i])
         self.raw_single = np.concatenate([self.raw_single, single])
@@ -465,10 +464,11 @@ class BatchFeatures:
         encoded = pc.dictionary_encode(flat)
         distinct = encoded.dictionary.to_pylist()
         ids = np.fromiter(map(self.raw_ids.get, distinct, repeat(-1)), dtype=np.int64, count=len(distinct))
-        missing = [distinct[i] for i in np.flatnonzero(ids < 0).tolist() if distinct[i]]
-        if missing:
-            self._add_raw(missing)
-            ids = np.fromiter(map(self.raw_ids.get, distinct, repeat(-1)), dtype=np.int64, count=len(distinct))
+        where = [i for i in np.flatnonzero(ids < 0).tolist() if distinct[i]]
+        if where:
+            start = len(self.raw_ids)
+            self._add_raw([distinct[i] for i in where])  # ids given in order from start
+            ids[where] = np.arange(start, start + len(where))
         return ids[encoded.indices.to_numpy()[keep]], raw_doc
 
     def _raw_tokens_python(self, docs: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -627,6 +627,19 @@ class BatchFeatures:
         has = row >= 0
         counts = _counts(word_doc[has], row[has], n, len(self.embed.word_index_), np.float32)
         return self.embed.vectors_of_counts(counts)
+
+
+def _stripped_lengths(raws: list[str]) -> np.ndarray:
+    """``len(raw.rstrip(_TRAIL_PUNCT))`` of each token, with pyarrow kernels when they take them."""
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        stripped = pc.utf8_rtrim(pa.array(raws, type=pa.string()), characters=_TRAIL_PUNCT)
+        return pc.utf8_length(stripped).to_numpy(zero_copy_only=False).astype(np.int64)
+    except (ImportError, UnicodeError, ValueError, TypeError):
+        return np.fromiter(map(len, map(str.rstrip, raws, repeat(_TRAIL_PUNCT))), dtype=np.int64,
+                           count=len(raws))
 
 
 def _letters_only(tokens: list[str]) -> list[bool]:

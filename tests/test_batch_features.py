@@ -174,3 +174,12 @@ def test_texts_pyarrow_cannot_take_go_through_str_split() -> None:
     expected = _reference(feats, norm, raw)
     np.testing.assert_allclose(batch_features(feats, norm).transform(raw).toarray(), expected,
                                rtol=1e-6, atol=1e-7)
+
+
+def test_stripped_lengths_equal_rstrip() -> None:
+    from moderation.batchfeatures import _stripped_lengths
+    from moderation.normalize import _TRAIL_PUNCT
+
+    tokens = ["", ".", "a.", "a", "…", "’", "x’”", "—a—", "ab!!", "s,", "(s)", "I'", "\u0301.", "😀."]
+    assert _stripped_lengths(tokens).tolist() == [len(t.rstrip(_TRAIL_PUNCT)) for t in tokens]
+    assert _stripped_lengths(["\ud800.", "a."]).tolist() == [1, 1]  # pyarrow refuses: rstrip
