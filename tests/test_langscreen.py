@@ -134,3 +134,30 @@ def test_known_words_match_whole_words_only() -> None:
     start = np.cumsum(length + 1) - length - 1
     assert known.contains(chars, start, length).tolist() == [
         True, True, False, False, True, True, False, True, False, True]
+
+
+FUZZ_WORDS = [
+    "the", "you", "I", "i", "I'm", "don't", "rock'n'roll", "y'all", "shouldn't", "Shouldn't", "THE",
+    "a", "das", "ist", "gut", "und", "es", "una", "la", "que", "x1", "2day", "b4", "''", "'", "-",
+    ".", ",", "!", "?", "I.", "(I)", "'I'", "the'", "'the", "\x1c", "\x0b", "\n", "\t", "abc", "word",
+    "Vielen", "Dank", "für", "’", "isn't", "lol", "and", "I,", "I-", "-I", "a'b'c'd", "o'",
+    "you're", "Youre", "kot", "hund", "maison", "casa", "perro", "gato", "Haus", "sooo", "h e l p",
+]
+
+
+@pytest.mark.parametrize("rule", [
+    {},
+    {"max_english_share": 0.3, "min_words": 5, "min_letters": 30},
+    {"max_english_share": 0.05, "min_words": 2, "min_letters": 5},
+])
+def test_a_trigger_happy_detector_finds_no_text_settled_wrongly(rule: dict) -> None:
+    # with no probability needed, every text that reaches py3langid and is not best read as
+    # English is called foreign: a text the first look settled wrongly would show
+    rng = random.Random(11)
+    seps = [" ", "  ", "\n", "", "-", ", ", " '", "' "]
+    texts = ["".join(rng.choice(FUZZ_WORDS) + rng.choice(seps) for _ in range(rng.randint(0, 25)))
+             for _ in range(1500)] + EDGE
+    detector = LanguageDetector(min_probability=0.0, min_probability_short=0.0, **rule)
+    got = detector.detect(texts)
+    assert got == _one_by_one(detector, texts)
+    assert sum(lang != "en" for lang in got) > 20
