@@ -278,6 +278,8 @@ class Model:
         return np.concatenate([self._predict_proba(texts[i : i + size]) for i in range(0, len(texts), size)])
 
     def _predict_proba(self, texts: list[str]) -> np.ndarray:
+        """:meth:`predict_proba` of one slice: features (the fused path when the pipeline has
+        it), then the classifier."""
         steps = self.pipeline.named_steps
         features = steps.get("features")
         if hasattr(features, "transform_raw") and "normalize" in steps and len(self.pipeline) == 3:
