@@ -229,7 +229,7 @@ class BatchFeatures:
     """
 
     def __init__(self, features: Any, normalizer: Any) -> None:
-        from moderation.features import _plain_ints
+        from moderation.features import QUOTE_TOKEN, YOU_WORDS, _plain_ints
 
         self.features = features
         self.normalizer = normalizer
@@ -250,6 +250,7 @@ class BatchFeatures:
         self.grams = _CharGrams(char_vocab, self.char.ngram_range)
         self.char_vocab = char_vocab
         self.word_categories = self.lexicon.word_categories()
+        self.special_words = frozenset(self.word_categories) | frozenset(YOU_WORDS) | {QUOTE_TOKEN}
         names = list(self.lexicon.get_feature_names_out())
         self.lex_col = {name: j for j, name in enumerate(names)}
         self.n_lex = len(names)
@@ -356,19 +357,30 @@ class BatchFeatures:
             map(self.word_vocab.get, words, repeat(-1)), dtype=np.int32, count=len(words))])
         self.w_pair = np.concatenate([self.w_pair, np.fromiter(
             map(self.pair_ids.get, words, repeat(-1)), dtype=np.int64, count=len(words))])
+        # lexicon flags and categories: only words of the lexicon, "you" words and the quote
+        # mark have any, found with one C-speed set test over the new words
         lexicon = self.word_categories
-        self.w_code = np.concatenate([self.w_code, np.fromiter(
-            (_word_code(w, lexicon) for w in words), dtype=np.uint8, count=len(words))])
-        cats = [lexicon.get(w, ()) for w in words]
-        self.w_lex.append(np.fromiter(map(len, cats), dtype=np.int64, count=len(words)),
-                          np.array([self.lex_col[f"lexicon:{c}"] for cs in cats for c in cs], dtype=np.int32))
+        n = len(words)
+        code = np.zeros(n, dtype=np.uint8)
+        per_word = np.zeros(n, dtype=np.int64)
+        columns: list[int] = []
+        for i in np.flatnonzero(np.fromiter(map(self.special_words.__contains__, words), dtype=bool,
+                                            count=n)).tolist():
+            word = words[i]
+            code[i] = _word_code(word, lexicon)
+            cats = lexicon.get(word, ())
+            per_word[i] = len(cats)
+            columns.extend(self.lex_col[f"lexicon:{c}"] for c in cats)
+        self.w_code = np.concatenate([self.w_code, code])
+        self.w_lex.append(per_word, np.array(columns, dtype=np.int32))
         if self.category is not None:
             tokens = self.stream_tokens
-            mapped = [tokens.get(w) or w for w in words]
-            self.w_term = np.concatenate([self.w_term, np.fromiter(
-                map(self.terms.get, mapped, repeat(-1)), dtype=np.int64, count=len(words))])
-            self.w_cat = np.concatenate([self.w_cat, np.fromiter(
-                map(tokens.__contains__, words), dtype=bool, count=len(words))])
+            term = np.fromiter(map(self.terms.get, words, repeat(-1)), dtype=np.int64, count=n)
+            is_cat = np.fromiter(map(tokens.__contains__, words), dtype=bool, count=n)
+            for i in np.flatnonzero(is_cat).tolist():  # a category word stands for its category
+                term[i] = self.terms.get(tokens.get(words[i]) or words[i], -1)
+            self.w_term = np.concatenate([self.w_term, term])
+            self.w_cat = np.concatenate([self.w_cat, is_cat])
         if self.embed is not None:
             self.w_embed = np.concatenate([self.w_embed, np.fromiter(
                 map(self.embed_index.get, words, repeat(-1)), dtype=np.int32, count=len(words))])
