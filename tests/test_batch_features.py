@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,17 +15,12 @@ from moderation.features import _char_wb_columns, make_features
 from moderation.normalize import TextNormalizer
 from moderation.obfuscate import obfuscate
 
+#: Small training texts shared with the other feature tests (tests/data/features/).
+TRAIN_TEXTS = (Path(__file__).parent / "data" / "features" / "train_texts.txt").read_text(
+    encoding="utf-8").splitlines()
+
 TRAIN = [
-    "you are a stupid idiot and everyone knows it",
-    "the council has wrecked the bus lanes again, what a mess",
-    "calling refugees 'vermin' is disgusting and you should be ashamed",
-    "the globalists planned the pandemic to poison us all",
-    "chemtrails are contrails, there is no spraying programme",
-    "I'm a gay man and the new clinic is brilliant",
-    "send the lot of them back, scum the lot",
-    "the referee was useless today, shocking decision",
-    "what a lovely goal, absolute screamer",
-    "the election was rigged by the deep state, wake up",
+    *TRAIN_TEXTS,
     "i will kill you and your family, you vermin",
     "muslims and jews are not the enemy, you idiot",
     "they should be deported, all of them, they are rats",

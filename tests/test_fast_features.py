@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
@@ -10,18 +12,11 @@ from moderation.features import CachedTfidfVectorizer, TextFeatures, make_featur
 from moderation.normalize import TextNormalizer, normalize_tokens
 from moderation.obfuscate import obfuscate
 
-TRAIN = [
-    "you are a stupid idiot and everyone knows it",
-    "the council has wrecked the bus lanes again, what a mess",
-    "calling refugees 'vermin' is disgusting and you should be ashamed",
-    "the globalists planned the pandemic to poison us all",
-    "chemtrails are contrails, there is no spraying programme",
-    "I'm a gay man and the new clinic is brilliant",
-    "send the lot of them back, scum the lot",
-    "the referee was useless today, shocking decision",
-    "what a lovely goal, absolute screamer",
-    "the election was rigged by the deep state, wake up",
-] * 3
+#: Small training texts shared with the other feature tests (tests/data/features/).
+TRAIN_TEXTS = (Path(__file__).parent / "data" / "features" / "train_texts.txt").read_text(
+    encoding="utf-8").splitlines()
+
+TRAIN = TRAIN_TEXTS * 3
 DOCS = TRAIN[:10] + [
     "", "   ", "xquote vermin you idiot", "unseen words only zzzz qqqq",
     "you you you idiot idiot stupid", "a b c d e f",
