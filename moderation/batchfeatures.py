@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
+from moderation.arrowtext import string_array
 from moderation.normalize import (
     _TRAIL_PUNCT,
     _is_letter_token,
@@ -378,7 +379,7 @@ class BatchFeatures:
             term = np.fromiter(map(self.terms.get, words, repeat(-1)), dtype=np.int64, count=n)
             is_cat = np.fromiter(map(tokens.__contains__, words), dtype=bool, count=n)
             for i in np.flatnonzero(is_cat).tolist():  # a category word stands for its category
-                term[i] = self.terms.get(tokens.get(words[i]) or words[i], -1)
+                term[i] = self.terms.get(tokens[words[i]], -1)
             self.w_term = np.concatenate([self.w_term, term])
             self.w_cat = np.concatenate([self.w_cat, is_cat])
         if self.embed is not None:
@@ -463,13 +464,12 @@ class BatchFeatures:
         (their whitespace is ``str.split``'s, a test checks every code point), so only the
         batch's distinct tokens are looked up in Python; ``str.split`` when pyarrow cannot
         take the texts (lone surrogates)."""
-        try:
-            import pyarrow as pa
-            import pyarrow.compute as pc
+        import pyarrow.compute as pc
 
-            lists = pc.utf8_split_whitespace(pa.array(docs, type=pa.string()))
-        except (ImportError, UnicodeError, ValueError, TypeError):
+        array = string_array(docs)
+        if array is None:
             return self._raw_tokens_python(docs)
+        lists = pc.utf8_split_whitespace(array)
         flat = lists.flatten()
         keep = pc.binary_length(flat).to_numpy() > 0  # the kernel leaves "" at the ends
         raw_doc = pc.list_parent_indices(lists).to_numpy().astype(np.int64)[keep]
@@ -643,27 +643,25 @@ class BatchFeatures:
 
 def _stripped_lengths(raws: list[str]) -> np.ndarray:
     """``len(raw.rstrip(_TRAIL_PUNCT))`` of each token, with pyarrow kernels when they take them."""
-    try:
-        import pyarrow as pa
-        import pyarrow.compute as pc
+    import pyarrow.compute as pc
 
-        stripped = pc.utf8_rtrim(pa.array(raws, type=pa.string()), characters=_TRAIL_PUNCT)
-        return pc.utf8_length(stripped).to_numpy(zero_copy_only=False).astype(np.int64)
-    except (ImportError, UnicodeError, ValueError, TypeError):
+    array = string_array(raws)
+    if array is None:
         return np.fromiter(map(len, map(str.rstrip, raws, repeat(_TRAIL_PUNCT))), dtype=np.int64,
                            count=len(raws))
+    stripped = pc.utf8_rtrim(array, characters=_TRAIL_PUNCT)
+    return pc.utf8_length(stripped).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
 def _letters_only(tokens: list[str]) -> list[bool]:
     """Which tokens are lower-case ASCII letters only (``\\b\\w+\\b`` finds the token itself
     as its one word), tested with a pyarrow kernel; all False when pyarrow cannot take them."""
-    try:
-        import pyarrow as pa
-        import pyarrow.compute as pc
+    import pyarrow.compute as pc
 
-        return pc.match_substring_regex(pa.array(tokens, type=pa.string()), "^[a-z]+$").to_pylist()
-    except (ImportError, UnicodeError, ValueError, TypeError):
+    array = string_array(tokens)
+    if array is None:
         return [False] * len(tokens)
+    return pc.match_substring_regex(array, "^[a-z]+$").to_pylist()
 
 
 def _counts(rows: np.ndarray, cols: np.ndarray, n_rows: int, n_cols: int, dtype) -> sparse.csr_matrix:

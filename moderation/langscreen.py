@@ -32,6 +32,8 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+from moderation.arrowtext import string_array
+
 __all__ = ["settled_english"]
 
 # Any of these and the text takes the per-text path (see the module docs). Case-insensitive.
@@ -69,17 +71,13 @@ def _known(words: Iterable[str]) -> _Known:
 
 def _simple(texts: list[str]) -> np.ndarray:
     """Which texts are "simple" (see the module docs); all False when pyarrow cannot read them."""
-    try:
-        import pyarrow as pa
-        import pyarrow.compute as pc
+    import pyarrow.compute as pc
 
-        array = pa.array(texts, type=pa.string())
-        ascii_ = pc.string_is_ascii(array)
-        special = pc.match_substring_regex(array, _NOT_SIMPLE)
-        simple = pc.and_(ascii_, pc.invert(special))
-        return simple.to_numpy(zero_copy_only=False).astype(bool)
-    except (ImportError, UnicodeError, ValueError, TypeError):
+    array = string_array(texts)
+    if array is None:
         return np.zeros(len(texts), dtype=bool)
+    simple = pc.and_(pc.string_is_ascii(array), pc.invert(pc.match_substring_regex(array, _NOT_SIMPLE)))
+    return simple.to_numpy(zero_copy_only=False).astype(bool)
 
 
 class _Words:

@@ -18,6 +18,7 @@ from itertools import product
 
 from sklearn.base import BaseEstimator, TransformerMixin
 
+from moderation.arrowtext import string_array
 from moderation.lexicon import EMOJI_WORDS, LEXICON, MASK_TARGETS
 
 __all__ = ["TextNormalizer", "Token", "normalize", "normalize_tokens"]
@@ -370,12 +371,10 @@ def simple_tokens(raws: list[str]) -> list[str | None]:
     None for the others, which need the per-token reader. pyarrow's string kernels do the work;
     all None when pyarrow cannot take the tokens. Stretched words ("sooo", which depend on the
     vocabulary), "www" and tokens holding "((" (echo brackets) are left to the reader."""
-    try:
-        import pyarrow as pa
-        import pyarrow.compute as pc
+    import pyarrow.compute as pc
 
-        tokens = pa.array(raws, type=pa.string())
-    except (ImportError, UnicodeError, ValueError, TypeError):
+    tokens = string_array(raws)
+    if tokens is None:
         return [None] * len(raws)
     simple = pc.and_(pc.match_substring_regex(tokens, _SIMPLE_ARROW),
                      pc.invert(pc.match_substring(tokens, "((")))
