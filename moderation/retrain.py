@@ -265,6 +265,7 @@ def load_labels(
             except OSError as exc:
                 problems.append(Problem(name, 0, f"cannot read ({exc.strerror or exc})", fatal=True))
                 continue
+        json_file = not isinstance(src, pd.DataFrame) and Path(src).suffix.lower() == ".jsonl"
         missing = [c for c in ("text",) if c not in columns]
         if missing or not any(label in columns for label in LABELS):
             problems.append(
@@ -277,6 +278,11 @@ def load_labels(
                 problems.append(Problem(name, line, row["__error__"], fatal=bool(row.get("__fatal__"))))
                 continue
             text = row.get("text")
+            if json_file and not (text is None or isinstance(text, str)):
+                # JSON says what a value is: true, 12 or [..] is not a comment's text
+                problems.append(Problem(name, line, f"text is a JSON {_json_kind(text)}, not a string; "
+                                        "write the comment in quotes"))
+                continue
             text = "" if _is_missing(text) else str(text)
             if not text.strip():
                 problems.append(Problem(name, line, "empty text"))
@@ -325,6 +331,15 @@ def load_labels(
                            f"train on ({len(problems)} invalid, {unlabelled} with both labels empty)",
                            fatal=True)])
     return frame, problems
+
+
+def _json_kind(value: Any) -> str:
+    """The JSON name of a decoded value's type, for messages."""
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    return "array" if isinstance(value, list) else "object" if isinstance(value, dict) else type(value).__name__
 
 
 def _names(sources: list[Any]) -> list[str]:

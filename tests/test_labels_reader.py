@@ -54,3 +54,17 @@ def test_quotes_inside_cells_still_read(tmp_path: Path) -> None:
     assert problems == []
     assert frame["text"].tolist() == ['He said "hi" to me', 'a, quoted "cell"\nover two lines']
     assert frame["line"].tolist() == [2, 3]
+
+
+def test_a_json_text_that_is_not_a_string_is_reported_not_stringified(tmp_path: Path) -> None:
+    # regression: {"text": false} was read as the comment "False", and two such lines were
+    # silently merged into one row (found by test_no_row_lost's property test)
+    labels = tmp_path / "labels.jsonl"
+    labels.write_text('{"text": false, "hostile": 0}\n{"text": false, "hostile": 0}\n'
+                      '{"text": [1, 2], "hostile": 1}\n{"text": 12, "hostile": 1}\n'
+                      '{"text": "a real comment about the council", "hostile": 0}\n')
+    frame, problems = load_labels(labels, skip_invalid=True)
+    assert frame["text"].tolist() == ["a real comment about the council"]
+    assert [(p.line, p.message.split(",")[0]) for p in problems] == [
+        (1, "text is a JSON boolean"), (2, "text is a JSON boolean"), (3, "text is a JSON array"),
+        (4, "text is a JSON number")]
