@@ -184,10 +184,12 @@ def check_thresholds(thresholds: dict[str, float] | None) -> dict[str, float]:
     return out
 
 
-def resolve_thresholds(model: Model, thresholds: dict[str, float] | None) -> dict[str, float]:
-    """The model's thresholds with those given in ``thresholds`` put in their place (checked
-    by :func:`check_thresholds`)."""
-    return {**model.thresholds, **check_thresholds(thresholds)}
+def resolve_thresholds(model: Model | dict[str, float],
+                       thresholds: dict[str, float] | None) -> dict[str, float]:
+    """The model's thresholds (or ``model`` itself, a dict of them) with those given in
+    ``thresholds`` put in their place (checked by :func:`check_thresholds`)."""
+    own = model if isinstance(model, dict) else model.thresholds
+    return {**own, **check_thresholds(thresholds)}
 
 
 # -------------------------------------------------------------------------- summary
@@ -325,9 +327,12 @@ class Prepared:
     """A run checked and planned before any scoring (see :func:`prepare`)."""
 
     sources: list[Source]
-    model: Model
+    #: The loaded model; None when :func:`prepare` was asked only to check it.
+    model: Model | None
     #: The thresholds in force: the model's, with the caller's in their place.
     thresholds: dict[str, float]
+    #: The languages the model scores.
+    languages: tuple[str, ...]
     #: The columns scoring adds (:func:`added_columns`).
     added: list[str]
     layout: Layout
@@ -341,9 +346,12 @@ class Prepared:
 
 
 def prepare(names: list[str], model_ref: Model | str | None, *, text_column: str | None,
-            explain: bool, thresholds: dict[str, float] | None, overwrite: bool) -> Prepared:
+            explain: bool, thresholds: dict[str, float] | None, overwrite: bool,
+            load: bool = True) -> Prepared:
     """Everything that can fail before scoring, checked in this order: the inputs (patterns
     expanded, kinds found), the model, the thresholds, and the plan (text columns, clashes).
+    With ``load=False`` a model folder is checked (:func:`moderation.model.check_model`) but
+    not loaded: for a run whose worker processes load it themselves.
 
     Raises
     ------
@@ -351,13 +359,20 @@ def prepare(names: list[str], model_ref: Model | str | None, *, text_column: str
         As :func:`score_file` documents.
     """
     from moderation.io import classify_input, expand_inputs
+    from moderation.language import supported_languages
+    from moderation.model import Model
 
     sources = [classify_input(name) for name in expand_inputs(names)]
-    loaded = load_model_checked(model_ref)
-    limits = resolve_thresholds(loaded, thresholds)
+    loaded: Model | None = None
+    if load or isinstance(model_ref, Model):
+        loaded = load_model_checked(model_ref)
+        own, card = loaded.thresholds, loaded.card
+    else:
+        own, card = check_model_checked(model_ref)
+    limits = resolve_thresholds(own, thresholds)
     added = added_columns(explain)
     layout, text_cols = plan(sources, text_column, added, overwrite=overwrite)
-    return Prepared(sources, loaded, limits, added, layout, text_cols)
+    return Prepared(sources, loaded, limits, supported_languages(card), added, layout, text_cols)
 
 
 def input_names(source: PathLike | Sequence[PathLike]) -> list[str]:
@@ -369,17 +384,28 @@ def input_names(source: PathLike | Sequence[PathLike]) -> list[str]:
 _WORKER: dict[str, Any] = {}
 
 
-def _worker_init(model: Model | str, thresholds: dict[str, float], explain: bool) -> None:
-    """In a worker process: load the model once (or take the one sent), for every chunk."""
+def _worker_init(model: Model | str, explain: bool) -> None:
+    """In a worker process: load the model once (or take the one sent), for every chunk. A
+    model that fails to load is kept as the error every chunk then raises."""
     import signal
 
+    from moderation.model import ModelError
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    _WORKER.update(model=load_model_checked(model), thresholds=thresholds, explain=explain)
+    try:
+        _WORKER.update(model=load_model_checked(model), explain=explain)
+    except ModelError as exc:
+        _WORKER.update(error=exc)
 
 
-def _worker_score(chunk: pd.DataFrame, text_col: Any) -> pd.DataFrame:
-    return score_chunk(_WORKER["model"], chunk, text_col, _WORKER["thresholds"],
-                       explain=_WORKER["explain"])
+def _worker_ready() -> None:
+    """A task that makes a worker start (and load its model) before the first chunk."""
+
+
+def _worker_score(chunk: pd.DataFrame, text_col: Any, thresholds: dict[str, float]) -> pd.DataFrame:
+    if "error" in _WORKER:
+        raise _WORKER["error"]
+    return score_chunk(_WORKER["model"], chunk, text_col, thresholds, explain=_WORKER["explain"])
 
 
 class _Scorer:
@@ -399,7 +425,9 @@ class _Scorer:
 
 
 class _PoolScorer(_Scorer):
-    """Scores chunks in ``jobs`` worker processes; :meth:`submit` returns a future."""
+    """Scores chunks in ``jobs`` worker processes; :meth:`submit` returns a future. The workers
+    start, and load the model, as soon as it is made: while this process reads the first
+    chunks, not after."""
 
     def __init__(self, model_ref: Model | str, thresholds: dict[str, float], explain: bool,
                  jobs: int) -> None:
@@ -407,17 +435,45 @@ class _PoolScorer(_Scorer):
         from concurrent.futures import ProcessPoolExecutor
 
         method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+        self.thresholds = thresholds
         self.window = 2 * jobs  # every worker busy, one chunk each waiting: bounded memory
         self.pool = ProcessPoolExecutor(
             max_workers=jobs, mp_context=multiprocessing.get_context(method),
-            initializer=_worker_init, initargs=(model_ref, thresholds, explain),
+            initializer=_worker_init, initargs=(model_ref, explain),
         )
+        for _ in range(jobs):  # one process is started per task while none is idle
+            self.pool.submit(_worker_ready)
 
     def submit(self, chunk: pd.DataFrame, text_col: Any) -> Future[pd.DataFrame]:
-        return self.pool.submit(_worker_score, chunk, text_col)
+        return self.pool.submit(_worker_score, chunk, text_col, self.thresholds)
 
     def close(self, *, cancel: bool = False) -> None:
         self.pool.shutdown(wait=True, cancel_futures=cancel)
+
+
+def check_model_checked(model: Model | PathLike | None) -> tuple[dict[str, float], dict[str, Any]]:
+    """The thresholds and card of the model folder ``model`` (None: the default model), checked
+    as :func:`load_model_checked` checks them but without loading the model.
+
+    Raises
+    ------
+    moderation.model.ModelError
+        As :func:`load_model_checked` does.
+    """
+    from moderation.model import check_model
+
+    try:
+        _, card, thresholds = check_model(model)  # type: ignore[arg-type]
+    except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
+        raise _model_error(exc) from exc
+    return thresholds, card
+
+
+def _model_error(exc: OSError) -> Exception:
+    from moderation.model import ModelError
+
+    text = str(exc.args[0]) if len(exc.args) == 1 else str(exc)
+    return ModelError(" ".join(text.split()))
 
 
 def load_model_checked(model: Model | PathLike | None) -> Model:
@@ -429,15 +485,14 @@ def load_model_checked(model: Model | PathLike | None) -> Model:
         When it cannot be loaded (no model there, a broken card or file, another scikit-learn
         version); the message says how to fix it.
     """
-    from moderation.model import Model, ModelError, load_model
+    from moderation.model import Model, load_model
 
     if isinstance(model, Model):
         return model
     try:
         return load_model(model)
     except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
-        text = str(exc.args[0]) if len(exc.args) == 1 else str(exc)
-        raise ModelError(" ".join(text.split())) from exc
+        raise _model_error(exc) from exc
 
 
 # ------------------------------------------------------------------------------ run
@@ -595,14 +650,14 @@ def score_file(
     model_ref: Model | str = model if isinstance(model, Model) else str(
         Path(model) if model is not None else default_model_path())
     run = prepare(names, model_ref, text_column=text_column, explain=explain,
-                  thresholds=thresholds, overwrite=overwrite)
+                  thresholds=thresholds, overwrite=overwrite, load=jobs == 1)
 
     bar = Progress(enabled=progress)
     writer = TableWriter(out, run.columns, run.layout.types,
                          json_columns=("reasons",) if explain else ())
-    summary = ScoreSummary(output="stdout" if out is None else out, languages=run.model.languages)
-    scorer = (_PoolScorer(model_ref, run.thresholds, explain, jobs) if jobs > 1
-              else _Scorer(run.model, run.thresholds, explain))
+    summary = ScoreSummary(output="stdout" if out is None else out, languages=run.languages)
+    scorer = (_Scorer(run.model, run.thresholds, explain) if run.model is not None and jobs == 1
+              else _PoolScorer(model_ref, run.thresholds, explain, jobs))
     try:
         score_sources(run.sources, run.text_cols, writer, summary, scorer, chunk_size=chunk_size,
                       added=run.added, only_flagged=only_flagged, progress=bar)

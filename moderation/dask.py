@@ -289,7 +289,7 @@ def score_files(
     options = {"explain": explain, "only_flagged": only_flagged, "added": run.added,
                "chunk_size": chunk_size or DEFAULT_CHUNK_SIZE}
     parts = [str(folder / f"part-{i:05d}.parquet") for i in range(len(run.sources))]
-    languages = run.model.languages
+    languages = run.languages
 
     client, owned = _connect(scheduler, workers)
     futures: list[Any] = []

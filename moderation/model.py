@@ -49,6 +49,7 @@ __all__ = [
     "ModelFormatError",
     "ModelIntegrityError",
     "ModelVersionError",
+    "check_model",
     "convert_legacy_model",
     "default_model_path",
     "explained_part",
@@ -600,8 +601,10 @@ def _legacy_message(folder: Path) -> str:
     )
 
 
-def load_model(path: str | Path | None = None) -> Model:
-    """Load a model folder (default: the current default model) without running code from it.
+def check_model(path: str | Path | None = None) -> tuple[Path, dict[str, Any], dict[str, float]]:
+    """Everything :func:`load_model` checks before it reads the model's arrays: the card, the
+    format, the scikit-learn version, the files' SHA-256 and the thresholds. Cheap: a batch
+    run whose worker processes load the model checks it here first, in the parent.
 
     Parameters
     ----------
@@ -610,19 +613,13 @@ def load_model(path: str | Path | None = None) -> Model:
 
     Returns
     -------
-    Model
+    tuple
+        The model folder, its card and its thresholds (one per label).
 
     Raises
     ------
-    FileNotFoundError
-        There is no model card in the folder.
-    ModelFormatError
-        The folder holds a legacy pickle (convert it with ``moderation models convert``), or
-        its card or model files are malformed.
-    ModelIntegrityError
-        A model file's SHA-256 does not match its card.
-    ModelVersionError
-        The model was built with a different scikit-learn minor version.
+    FileNotFoundError, ModelFormatError, ModelIntegrityError, ModelVersionError
+        As :func:`load_model` documents.
     """
     folder = Path(path) if path is not None else default_model_path()
     if folder.is_file() and folder.name in (*MODEL_FILES, LEGACY_MODEL_FILE, CARD_FILE):
@@ -667,7 +664,34 @@ def load_model(path: str | Path | None = None) -> Model:
                 f"{str(files[name])[:12]}...; the file was changed or corrupted. "
                 "Restore it from version control or retrain with `moderation train`."
             )
-    thresholds = _checked_thresholds(card, folder / CARD_FILE)
+    return folder, card, _checked_thresholds(card, folder / CARD_FILE)
+
+
+def load_model(path: str | Path | None = None) -> Model:
+    """Load a model folder (default: the current default model) without running code from it.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        The model folder (or one of its files). Default: :func:`default_model_path`.
+
+    Returns
+    -------
+    Model
+
+    Raises
+    ------
+    FileNotFoundError
+        There is no model card in the folder.
+    ModelFormatError
+        The folder holds a legacy pickle (convert it with ``moderation models convert``), or
+        its card or model files are malformed.
+    ModelIntegrityError
+        A model file's SHA-256 does not match its card.
+    ModelVersionError
+        The model was built with a different scikit-learn minor version.
+    """
+    folder, card, thresholds = check_model(path)
     try:
         pipeline = load_pipeline(folder)
     except PersistError as exc:

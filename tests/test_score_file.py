@@ -130,6 +130,42 @@ def test_jobs_with_a_loaded_model(tiny_model, tmp_path):
     assert one.read_bytes() == two.read_bytes()
 
 
+def test_jobs_leave_the_model_to_the_workers(tiny_model_path, tmp_path, monkeypatch):
+    """With worker processes the parent only checks the model folder: loading it is the
+    workers' job, done while the parent reads the first chunks."""
+    import moderation.batch
+
+    def no_load(model):
+        raise AssertionError("the parent loaded the model")
+
+    src = _many(tmp_path, copies=5)
+    monkeypatch.setattr(moderation.batch, "load_model_checked", no_load)
+    summary = score_file(src, tmp_path / "two.csv", model=tiny_model_path, jobs=2)
+    assert summary.rows_in == 31 and summary.scored == 28
+
+
+def test_a_model_only_workers_fail_to_load_is_a_model_error(tiny_model_path, tmp_path):
+    """A folder whose card and checksums are right but whose arrays cannot be read passes
+    the parent's check; the workers' error reaches the caller as a ModelError and nothing
+    is written."""
+    import hashlib
+    import json
+    import shutil
+
+    broken = tmp_path / "broken"
+    shutil.copytree(tiny_model_path, broken)
+    (broken / "pipeline.json").write_text('{"not": "a pipeline"}', encoding="utf-8")
+    card = json.loads((broken / "model.json").read_text(encoding="utf-8"))
+    card["model_files"]["pipeline.json"] = hashlib.sha256(
+        (broken / "pipeline.json").read_bytes()).hexdigest()
+    (broken / "model.json").write_text(json.dumps(card), encoding="utf-8")
+    out = tmp_path / "out.csv"
+    for jobs in (1, 2):
+        with pytest.raises(ModelError, match="restore the model folder or retrain"):
+            score_file(COMMENTS, out, model=broken, jobs=jobs)
+        assert not out.exists()
+
+
 def test_a_refused_input_leaves_the_output_as_it_was(tiny_model_path, tmp_path):
     src = _many(tmp_path, copies=5)
     scored = tmp_path / "scored.csv"
