@@ -39,6 +39,7 @@ from moderation.normalize import (
     _TRAIL_PUNCT,
     _is_letter_token,
     cached_token,
+    might_be_glued,
     normalize_tokens,
     simple_tokens,
 )
@@ -435,7 +436,8 @@ class BatchFeatures:
         cache = self.normalizer.__dict__.setdefault("_cache", {})
         # simple tokens (most of them) are read for the whole batch at once, the others one by one
         simple = simple_tokens(raws)
-        pieces = [(p if p is not None else cached_token(r, vocab, cache)).split()
+        pieces = [(p if p is not None and not might_be_glued(p.rpartition(" ")[2], vocab)
+                   else cached_token(r, vocab, cache)).split()
                   for r, p in zip(raws, simple, strict=True)]
         ids = self._norm_ids_of(list(chain.from_iterable(pieces)))
         start = len(self.raw_ids)

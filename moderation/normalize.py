@@ -19,7 +19,14 @@ from itertools import product
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from moderation.arrowtext import string_array
-from moderation.lexicon import EMOJI_WORDS, LEXICON, MASK_TARGETS
+from moderation.lexicon import (
+    CATEGORIES,
+    EMOJI_WORDS,
+    HATE_WORDS,
+    LEXICON,
+    MASK_TARGETS,
+    MORE_GROUP_WORDS,
+)
 
 __all__ = ["TextNormalizer", "Token", "normalize", "normalize_tokens"]
 
@@ -198,8 +205,62 @@ def _runs(text: str, pred) -> list[tuple[bool, str]]:
     return out
 
 
+#: Short words a glued token may be made of ("youareanidiot"); other pieces need 3+ letters.
+_SHORT_PIECES = frozenset(
+    "a i an am as at be by do go he if in is it me my no of on or so to up us we im ur".split())
+#: Words of the lexicon: a glued token is read as words only when one of them is among these.
+_SIGNAL_WORDS = frozenset().union(*CATEGORIES.values(), MORE_GROUP_WORDS, HATE_WORDS)
+#: Shortest and longest glued token that is split into words.
+_GLUED_LENGTHS = (5, 40)
+#: A glued token made only of words this frequent in the training text (their rank in the
+#: normaliser's vocabulary) is split too ("allthe", "thenewspaperisgreat").
+_COMMON_RANK = 2000
+
+
+def might_be_glued(word: str, vocab: Mapping[str, int] | frozenset[str]) -> bool:
+    """Could the plain lower-case ``word`` be several words written without spaces? (Long
+    enough and not a known word: the cheap test before :func:`_unglue`.)"""
+    return _GLUED_LENGTHS[0] <= len(word) <= _GLUED_LENGTHS[1] and word not in vocab
+
+
+def _unglue(word: str, vocab: Mapping[str, int] | frozenset[str]) -> str | None:
+    """A token written without the spaces between its words ("hatewomen", "killallimmigrants",
+    hashtags) as the fewest known words it splits into ("hate women"), when one of them is a
+    word of the lexicon (a slur, an insult, a group, a violent or hateful word) or all of them
+    are common words; None otherwise, so names and rare words stay as they are."""
+    if not might_be_glued(word, vocab) or not word.isascii() or not word.isalpha():
+        return None
+    n = len(word)
+    best: list[tuple[str, ...] | None] = [None] * (n + 1)
+    best[0] = ()
+    for i in range(1, n + 1):
+        for j in range(max(0, i - 20), i):
+            before = best[j]
+            if before is None or len(before) >= 5:
+                continue
+            piece = word[j:i]
+            if (len(piece) >= 3 or piece in _SHORT_PIECES) and piece in vocab:
+                now = best[i]
+                if now is None or len(before) + 1 < len(now):
+                    best[i] = (*before, piece)
+    pieces = best[n]
+    if not pieces or len(pieces) < 2:
+        return None
+    common = isinstance(vocab, Mapping) and all(
+        p in _SIGNAL_WORDS or vocab[p] < _COMMON_RANK for p in pieces)
+    if not common and not any(p in _SIGNAL_WORDS for p in pieces):
+        return None
+    return " ".join(pieces)
+
+
 def _normalise_word(core: str, vocab: Mapping[str, int] | frozenset[str]) -> str:
     """Normalise one punctuation-stripped, folded word."""
+    word = _read_word(core, vocab)
+    return (_unglue(word, vocab) or word) if might_be_glued(word, vocab) else word
+
+
+def _read_word(core: str, vocab: Mapping[str, int] | frozenset[str]) -> str:
+    """:func:`_normalise_word` before a glued word is split."""
     if _MASK_CHAR.search(core) and _has_alpha(core):
         return _unmask(core, vocab)
     if "__" in core and _has_alpha(core):
@@ -399,7 +460,7 @@ def cached_token(raw: str, vocab: Mapping[str, int] | frozenset[str], cache: dic
     norm = cache.get(raw)
     if norm is None:
         norm = _plain_word(raw)
-        if norm is None:
+        if norm is None or might_be_glued(norm, vocab):
             norm = normalize_token(raw, vocab)
         if len(cache) > 500_000:
             cache.clear()

@@ -40,6 +40,7 @@ RAW = TRAIN[:14] + [
     "nan", "None", "a\u200bb zero\u200dwidth", "ｆｕｌｌｗｉｄｔｈ ｉｄｉｏｔ", "you\x1cidiot \x85 them",
     "don't you'd rock'n'roll o' 'tis", "www. WWW wwwhat Awww", "Sooo stupiddd AAAAH idiots!!!",
     "Idiot.) scum]}> vermin\"' rats;:?!", "e.g. U.S. you... idiot-ish", "RATS rats Rats",
+    "youidiot #killallmuslims", "\"iwillkillyou\" (theyarevermin) Muslimsarerats!",
 ] + [obfuscate(t, seed=s) for s in (3, 7) for t in TRAIN[:14]]
 
 

@@ -454,3 +454,40 @@ def test_simple_tokens_of_a_batch_equal_the_per_token_reading() -> None:
     assert all(g is None or g == normalize_token(t) for t, g in zip(tokens, got, strict=True))
     assert got[tokens.index('""protect')] == "xquote xquote protect"
     assert simple_tokens(["\ud800", "word"]) == [None, None]  # pyarrow refuses: the reader reads them
+
+
+#: A vocabulary like the one TextNormalizer.fit learns: word -> frequency rank.
+_GLUE_VOCAB = {w: i for i, w in enumerate(
+    "the i you a to and are is all an of it will hate women kill jews idiot immigrants vermin "
+    "filthy animal".split())}
+_GLUE_VOCAB.update({f"filler{i}": len(_GLUE_VOCAB) + i for i in range(3000)})
+_GLUE_VOCAB.update({w: len(_GLUE_VOCAB) + i for i, w in enumerate(["winter", "shall", "rother", "ham"])})
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("hatewomen", "hate women"), ("youareanidiot", "you are an idiot"), ("#killalljews", "kill all jews"),
+    ("killallimmigrants", "kill all immigrants"), ("filthyanimal.", "filthy animal"),
+    ("allthe", "all the"),  # only the commonest words: split too
+    ("kill4ll", "kill all"),  # read as letters first
+])
+def test_a_glued_token_is_read_as_the_words_it_is_made_of(raw, expected):
+    assert normalize_token(raw, _GLUE_VOCAB) == expected
+
+
+@pytest.mark.parametrize("raw", [
+    "Wintershall",  # known words, but neither common nor in the lexicon: a name stays a name
+    "Scunthorpe", "Rotherham", "idiot", "hate", "idiots", "abcdefghij", "hate-women",
+])
+def test_names_known_words_and_others_are_not_split(raw):
+    assert " " not in normalize_token(raw, _GLUE_VOCAB) or "-" in raw
+
+
+def test_a_glued_token_is_split_on_every_path():
+    """The fast paths for plain words (per comment and per batch) leave a possibly glued word to
+    the reader, so each path reads it the same way."""
+    from moderation.normalize import cached_token, simple_tokens
+
+    tokens = ["hatewomen", "Hatewomen!", '"youareanidiot"', "women"]
+    assert [cached_token(t, _GLUE_VOCAB, {}) for t in tokens] == [
+        "hate women", "hate women", "xquote you are an idiot", "women"]
+    assert simple_tokens(tokens)[0] == "hatewomen"  # so the batch path must not take it as it is
