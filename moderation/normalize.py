@@ -218,9 +218,48 @@ _COMMON_RANK = 2000
 
 
 def might_be_glued(word: str, vocab: Mapping[str, int] | frozenset[str]) -> bool:
-    """Could the plain lower-case ``word`` be several words written without spaces? (Long
-    enough and not a known word: the cheap test before :func:`_unglue`.)"""
-    return _GLUED_LENGTHS[0] <= len(word) <= _GLUED_LENGTHS[1] and word not in vocab
+    """Could the plain lower-case ``word`` be several words written without spaces, or a
+    lexicon word misspelt? (Long enough and not a known word: the cheap test before
+    :func:`_unglue` and :func:`_typo`.)"""
+    return _TYPO_MIN <= len(word) <= _GLUED_LENGTHS[1] and word not in vocab
+
+
+#: Shortest misspelt token read as a lexicon word; a dropped letter is read back only in words
+#: of at least one letter more.
+_TYPO_MIN = 4
+
+
+def _typo_table() -> dict[str, str]:
+    """Each misspelling of a lexicon word by two neighbouring letters swapped ("mulsims") or one
+    letter dropped ("idot", words of five letters or more) -> the word; a misspelling two
+    words share is left out."""
+    table: dict[str, str] = {}
+    shared: set[str] = set()
+    for word in sorted(_SIGNAL_WORDS):
+        if len(word) < _TYPO_MIN or not word.isalpha() or not word.isascii():
+            continue
+        variants = {word[:i] + word[i + 1] + word[i] + word[i + 2:] for i in range(len(word) - 1)}
+        if len(word) > _TYPO_MIN:
+            variants |= {word[:i] + word[i + 1:] for i in range(len(word))}
+        for v in variants - {word}:
+            if table.get(v, word) != word:
+                shared.add(v)
+            table[v] = word
+    for v in shared | _SIGNAL_WORDS:
+        table.pop(v, None)
+    return table
+
+
+_TYPOS: dict[str, str] = {}
+
+
+def _typo(word: str, vocab: Mapping[str, int] | frozenset[str]) -> str | None:
+    """The lexicon word an unknown ``word`` misspells by a swap or a dropped letter ("wmoen",
+    "immgirants", "htae"), or None. Only words the training text never used are read this way,
+    so a real word one letter from a slur stays itself."""
+    if not _TYPOS:
+        _TYPOS.update(_typo_table())
+    return _TYPOS.get(word) if might_be_glued(word, vocab) else None
 
 
 def _unglue(word: str, vocab: Mapping[str, int] | frozenset[str]) -> str | None:
@@ -256,7 +295,9 @@ def _unglue(word: str, vocab: Mapping[str, int] | frozenset[str]) -> str | None:
 def _normalise_word(core: str, vocab: Mapping[str, int] | frozenset[str]) -> str:
     """Normalise one punctuation-stripped, folded word."""
     word = _read_word(core, vocab)
-    return (_unglue(word, vocab) or word) if might_be_glued(word, vocab) else word
+    if not might_be_glued(word, vocab):
+        return word
+    return _unglue(word, vocab) or _typo(word, vocab) or word
 
 
 def _read_word(core: str, vocab: Mapping[str, int] | frozenset[str]) -> str:
@@ -357,7 +398,7 @@ def _raw_tokens(
             if (
                 j - i >= 4
                 and cores[0].lower() in ("a", "i")
-                and joined.lower() not in vocab
+                and normalize_token(joined, vocab) not in vocab
                 and normalize_token(joined[1:], vocab) in vocab
             ):
                 out.append(toks[i])

@@ -41,6 +41,7 @@ RAW = TRAIN[:14] + [
     "don't you'd rock'n'roll o' 'tis", "www. WWW wwwhat Awww", "Sooo stupiddd AAAAH idiots!!!",
     "Idiot.) scum]}> vermin\"' rats;:?!", "e.g. U.S. you... idiot-ish", "RATS rats Rats",
     "youidiot #killallmuslims", "\"iwillkillyou\" (theyarevermin) Muslimsarerats!",
+    "I htae Mulsims, you idot!", "(wmoen) \"vremin\" ratss",
 ] + [obfuscate(t, seed=s) for s in (3, 7) for t in TRAIN[:14]]
 
 

@@ -491,3 +491,27 @@ def test_a_glued_token_is_split_on_every_path():
     assert [cached_token(t, _GLUE_VOCAB, {}) for t in tokens] == [
         "hate women", "hate women", "xquote you are an idiot", "women"]
     assert simple_tokens(tokens)[0] == "hatewomen"  # so the batch path must not take it as it is
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("Mulsims", "muslims"), ("wmoen", "women"), ("idot", "idiot"), ("immgirants", "immigrants"),
+    ("htae", "hate"), ("immigrnts.", "immigrants"),
+])
+def test_a_misspelt_lexicon_word_is_read_as_the_word(raw, expected):
+    assert normalize_token(raw, _GLUE_VOCAB) == expected
+
+
+@pytest.mark.parametrize("raw", ["hte", "arts", "filler7", "womb", "qwerty", "Mohammed", "womn"])
+def test_known_words_and_short_or_far_tokens_are_not_read_as_typos(raw):
+    """("womn" misspells both "women" and "woman": it is left as it is.)"""
+    vocab = {**_GLUE_VOCAB, "arts": 1, "womb": 2}
+    assert normalize_token(raw, vocab) == raw.lower()
+
+
+def test_the_typo_table_leaves_out_shared_misspellings():
+    from moderation.normalize import _SIGNAL_WORDS, _typo_table
+
+    table = _typo_table()
+    assert table["mulsims"] == "muslims"
+    assert not set(table) & _SIGNAL_WORDS  # a lexicon word is never read as another
+    assert all(len(k) >= 4 for k in table)
