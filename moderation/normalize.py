@@ -205,9 +205,12 @@ def _runs(text: str, pred) -> list[tuple[bool, str]]:
     return out
 
 
-#: Short words a glued token may be made of ("youareanidiot"); other pieces need 3+ letters.
+#: Short words a glued token may be made of ("youareanidiot", "killallthe"); other pieces need
+#: four letters or more, or to be lexicon words ("transphobes" is not "trans pho bes").
 _SHORT_PIECES = frozenset(
-    "a i an am as at be by do go he if in is it me my no of on or so to up us we im ur".split())
+    "a i an am as at be by do go he if in is it me my no of on or so to up us we im ur "
+    "the all and for not are you her his him she our out who why how can get got now was too "
+    "off any one own say see way yes let put its".split())
 #: Words of the lexicon: a glued token is read as words only when one of them is among these.
 _SIGNAL_WORDS = frozenset().union(*CATEGORIES.values(), MORE_GROUP_WORDS, HATE_WORDS)
 #: Shortest and longest glued token that is split into words.
@@ -278,7 +281,7 @@ def _unglue(word: str, vocab: Mapping[str, int] | frozenset[str]) -> str | None:
             if before is None or len(before) >= 5:
                 continue
             piece = word[j:i]
-            if (len(piece) >= 3 or piece in _SHORT_PIECES) and piece in vocab:
+            if (len(piece) >= 4 or piece in _SHORT_PIECES or piece in _SIGNAL_WORDS) and piece in vocab:
                 now = best[i]
                 if now is None or len(before) + 1 < len(now):
                     best[i] = (*before, piece)

@@ -515,3 +515,11 @@ def test_the_typo_table_leaves_out_shared_misspellings():
     assert table["mulsims"] == "muslims"
     assert not set(table) & _SIGNAL_WORDS  # a lexicon word is never read as another
     assert all(len(k) >= 4 for k in table)
+
+
+@pytest.mark.parametrize("raw", ["transphobes", "ataturk"])
+def test_a_glued_reading_needs_words_not_fragments(raw):
+    """Regression: "transphobes" was read as "trans pho bes" (three-letter fragments that
+    happened to be in the vocabulary)."""
+    vocab = {**_GLUE_VOCAB, "trans": 1, "pho": 2, "bes": 3, "ata": 4, "turk": 5}
+    assert " " not in normalize_token(raw, vocab)
