@@ -39,8 +39,8 @@ from moderation.normalize import (
     _TRAIL_PUNCT,
     _is_letter_token,
     cached_token,
-    might_be_glued,
     normalize_tokens,
+    read_plain,
     simple_tokens,
 )
 
@@ -213,6 +213,15 @@ class _CharGrams:
         cols = np.concatenate(hit_col)
         order = np.argsort(toks, kind="stable")
         return np.bincount(toks, minlength=n_tok), cols[order]
+
+
+def _read_simple(simple: str, vocab: Mapping[str, int] | frozenset[str]) -> str:
+    """A simple token's reading (``"xquote word"`` or ``"word"``, from
+    :func:`moderation.normalize.simple_tokens`) with its word read as the reader reads a plain
+    word (glued words split, misspelt lexicon words read)."""
+    head, _, word = simple.rpartition(" ")
+    read = read_plain(word, vocab)
+    return f"{head} {read}" if head else read
 
 
 class BatchFeatures:
@@ -436,8 +445,7 @@ class BatchFeatures:
         cache = self.normalizer.__dict__.setdefault("_cache", {})
         # simple tokens (most of them) are read for the whole batch at once, the others one by one
         simple = simple_tokens(raws)
-        pieces = [(p if p is not None and not might_be_glued(p.rpartition(" ")[2], vocab)
-                   else cached_token(r, vocab, cache)).split()
+        pieces = [(cached_token(r, vocab, cache) if p is None else _read_simple(p, vocab)).split()
                   for r, p in zip(raws, simple, strict=True)]
         ids = self._norm_ids_of(list(chain.from_iterable(pieces)))
         start = len(self.raw_ids)

@@ -295,12 +295,18 @@ def _unglue(word: str, vocab: Mapping[str, int] | frozenset[str]) -> str | None:
     return " ".join(pieces)
 
 
-def _normalise_word(core: str, vocab: Mapping[str, int] | frozenset[str]) -> str:
-    """Normalise one punctuation-stripped, folded word."""
-    word = _read_word(core, vocab)
+def read_plain(word: str, vocab: Mapping[str, int] | frozenset[str]) -> str:
+    """A plainly spelled lower-case word as the reader leaves it: the words a glued word is
+    made of, the lexicon word a misspelling stands for, or the word itself. (The fast paths
+    for plain words call this instead of the whole reader.)"""
     if not might_be_glued(word, vocab):
         return word
     return _unglue(word, vocab) or _typo(word, vocab) or word
+
+
+def _normalise_word(core: str, vocab: Mapping[str, int] | frozenset[str]) -> str:
+    """Normalise one punctuation-stripped, folded word."""
+    return read_plain(_read_word(core, vocab), vocab)
 
 
 def _read_word(core: str, vocab: Mapping[str, int] | frozenset[str]) -> str:
@@ -504,8 +510,7 @@ def cached_token(raw: str, vocab: Mapping[str, int] | frozenset[str], cache: dic
     norm = cache.get(raw)
     if norm is None:
         norm = _plain_word(raw)
-        if norm is None or might_be_glued(norm, vocab):
-            norm = normalize_token(raw, vocab)
+        norm = normalize_token(raw, vocab) if norm is None else read_plain(norm, vocab)
         if len(cache) > 500_000:
             cache.clear()
         cache[raw] = norm
