@@ -451,7 +451,7 @@ class _PoolScorer(_Scorer):
         self.pool.shutdown(wait=True, cancel_futures=cancel)
 
 
-def check_model_checked(model: Model | PathLike | None) -> tuple[dict[str, float], dict[str, Any]]:
+def check_model_checked(model: PathLike | None) -> tuple[dict[str, float], dict[str, Any]]:
     """The thresholds and card of the model folder ``model`` (None: the default model), checked
     as :func:`load_model_checked` checks them but without loading the model.
 
@@ -463,7 +463,7 @@ def check_model_checked(model: Model | PathLike | None) -> tuple[dict[str, float
     from moderation.model import check_model
 
     try:
-        _, card, thresholds = check_model(model)  # type: ignore[arg-type]
+        _, card, thresholds = check_model(model)
     except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
         raise _model_error(exc) from exc
     return thresholds, card

@@ -9,6 +9,7 @@ output token, the span of original text it came from (used by explanations).
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections import Counter
@@ -213,25 +214,15 @@ _SHORT_PIECES = frozenset(
     "off any one own say see way yes let put its".split())
 #: Words of the lexicon: a glued token is read as words only when one of them is among these.
 _SIGNAL_WORDS = frozenset().union(*CATEGORIES.values(), MORE_GROUP_WORDS, HATE_WORDS)
-#: Shortest and longest glued token that is split into words.
-_GLUED_LENGTHS = (5, 40)
+#: Shortest unknown word read as glued words or a misspelling; a dropped letter is read back
+#: only in words of at least one letter more. Longer than the longest is left alone.
+_SHORTEST_READ, _LONGEST_READ = 4, 40
 #: A glued token made only of words this frequent in the training text (their rank in the
 #: normaliser's vocabulary) is split too ("allthe", "thenewspaperisgreat").
 _COMMON_RANK = 2000
 
 
-def might_be_glued(word: str, vocab: Mapping[str, int] | frozenset[str]) -> bool:
-    """Could the plain lower-case ``word`` be several words written without spaces, or a
-    lexicon word misspelt? (Long enough and not a known word: the cheap test before
-    :func:`_unglue` and :func:`_typo`.)"""
-    return _TYPO_MIN <= len(word) <= _GLUED_LENGTHS[1] and word not in vocab
-
-
-#: Shortest misspelt token read as a lexicon word; a dropped letter is read back only in words
-#: of at least one letter more.
-_TYPO_MIN = 4
-
-
+@functools.cache
 def _typo_table() -> dict[str, str]:
     """Each misspelling of a lexicon word by two neighbouring letters swapped ("mulsims") or one
     letter dropped ("idot", words of five letters or more) -> the word; a misspelling two
@@ -239,10 +230,10 @@ def _typo_table() -> dict[str, str]:
     table: dict[str, str] = {}
     shared: set[str] = set()
     for word in sorted(_SIGNAL_WORDS):
-        if len(word) < _TYPO_MIN or not word.isalpha() or not word.isascii():
+        if len(word) < _SHORTEST_READ or not word.isalpha() or not word.isascii():
             continue
         variants = {word[:i] + word[i + 1] + word[i] + word[i + 2:] for i in range(len(word) - 1)}
-        if len(word) > _TYPO_MIN:
+        if len(word) > _SHORTEST_READ:
             variants |= {word[:i] + word[i + 1:] for i in range(len(word))}
         for v in variants - {word}:
             if table.get(v, word) != word:
@@ -253,24 +244,12 @@ def _typo_table() -> dict[str, str]:
     return table
 
 
-_TYPOS: dict[str, str] = {}
-
-
-def _typo(word: str, vocab: Mapping[str, int] | frozenset[str]) -> str | None:
-    """The lexicon word an unknown ``word`` misspells by a swap or a dropped letter ("wmoen",
-    "immgirants", "htae"), or None. Only words the training text never used are read this way,
-    so a real word one letter from a slur stays itself."""
-    if not _TYPOS:
-        _TYPOS.update(_typo_table())
-    return _TYPOS.get(word) if might_be_glued(word, vocab) else None
-
-
 def _unglue(word: str, vocab: Mapping[str, int] | frozenset[str]) -> str | None:
     """A token written without the spaces between its words ("hatewomen", "killallimmigrants",
     hashtags) as the fewest known words it splits into ("hate women"), when one of them is a
     word of the lexicon (a slur, an insult, a group, a violent or hateful word) or all of them
     are common words; None otherwise, so names and rare words stay as they are."""
-    if not might_be_glued(word, vocab) or not word.isascii() or not word.isalpha():
+    if not word.isascii() or not word.isalpha():
         return None
     n = len(word)
     best: list[tuple[str, ...] | None] = [None] * (n + 1)
@@ -296,12 +275,13 @@ def _unglue(word: str, vocab: Mapping[str, int] | frozenset[str]) -> str | None:
 
 
 def read_plain(word: str, vocab: Mapping[str, int] | frozenset[str]) -> str:
-    """A plainly spelled lower-case word as the reader leaves it: the words a glued word is
-    made of, the lexicon word a misspelling stands for, or the word itself. (The fast paths
-    for plain words call this instead of the whole reader.)"""
-    if not might_be_glued(word, vocab):
+    """A plainly spelled lower-case word as the reader leaves it: for a word the training text
+    never used, the words it is glued from or the lexicon word it misspells by a swap or a
+    dropped letter ("wmoen", "htae"; a real word one letter from a slur stays itself), else the
+    word. (The fast paths for plain words call this instead of the whole reader.)"""
+    if not _SHORTEST_READ <= len(word) <= _LONGEST_READ or word in vocab:
         return word
-    return _unglue(word, vocab) or _typo(word, vocab) or word
+    return _unglue(word, vocab) or _typo_table().get(word) or word
 
 
 def _normalise_word(core: str, vocab: Mapping[str, int] | frozenset[str]) -> str:
